@@ -1,0 +1,5 @@
+"""Allow ``python -m redundancy``."""
+
+from redundancy.cli import main
+
+main()

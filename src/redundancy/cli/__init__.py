@@ -1,0 +1,57 @@
+"""The ``redundancy`` command line.
+
+Each command group lives in its own module with a ``register(app)`` function,
+and :func:`main` turns input errors into one-line messages with a non-zero exit
+(a traceback only with ``--debug``).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+
+from redundancy.cli import core, study_commands
+from redundancy.cli.common import state
+
+app = typer.Typer(
+    name="redundancy",
+    help="Simulate populations of circuit models and measure their redundancy.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _configure(
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="Hide progress bars and informational logs."
+    ),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug messages."),
+    debug: bool = typer.Option(
+        False, "--debug", help="Show the full traceback when a command fails."
+    ),
+) -> None:
+    """Simulate populations of circuit models and measure their redundancy."""
+    from redundancy.progress import set_progress_default
+
+    state.debug = debug
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    logging.getLogger("redundancy").setLevel(level)
+    set_progress_default(not quiet)
+
+
+core.register(app)
+study_commands.register(app)
+
+
+def main() -> None:
+    """Run the command line, reporting input errors without a traceback."""
+    from redundancy.cli.common import run_app
+
+    run_app(app)

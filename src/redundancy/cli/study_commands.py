@@ -1,0 +1,57 @@
+"""Study commands: ``demo`` runs the embedded default study, ``run`` a study file."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import typer
+
+logger = logging.getLogger(__name__)
+
+
+def _report(summary: dict, out: Path) -> None:
+    """Print the verdict of each group and where the outputs are."""
+    for group in summary.get("groups", []):
+        if group["genotype"] == summary["groups"][0]["genotype"]:
+            continue
+        verdict = "compensated" if group["compensated"] else "not compensated"
+        change = group["distance_pct"]
+        typer.echo(
+            f"{group['genotype']}: {summary['compensation']['readout']} "
+            f"{change:+.1f} % from wild type -> {verdict} "
+            f"(tolerance {summary['compensation']['tolerance_pct']:g} %)"
+        )
+    typer.echo(f"summary: {out / 'summary.json'}")
+    typer.echo(f"report:  {out / 'report.html'}")
+
+
+def demo_command(
+    out: Path = typer.Option(Path("results/demo"), "--out", help="Output folder."),
+) -> None:
+    """Run the embedded default study: the Cntnap2 E/I redundancy map."""
+    from redundancy.pipeline import run_study
+    from redundancy.study import default_study_text, parse_study
+
+    study = parse_study(default_study_text(), source="<embedded demo study>")
+    summary = run_study(study, out)
+    _report(summary, out)
+
+
+def run_command(
+    study_path: Path = typer.Argument(..., metavar="STUDY.yaml", help="Study file."),
+    out: Path = typer.Option(..., "--out", help="Output folder."),
+) -> None:
+    """Run every stage of a study file and write its outputs to --out."""
+    from redundancy.pipeline import run_study
+    from redundancy.study import load_study
+
+    study = load_study(study_path)
+    summary = run_study(study, out)
+    _report(summary, out)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``demo`` and ``run`` to ``app``."""
+    app.command("demo")(demo_command)
+    app.command("run")(run_command)

@@ -1,0 +1,1 @@
+"""Cohorts: measured groups, their placement on function landscapes, and comparisons."""

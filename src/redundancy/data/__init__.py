@@ -1,0 +1,1 @@
+"""Bundled data tables and the default study."""

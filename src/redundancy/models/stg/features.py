@@ -1,0 +1,408 @@
+"""Readouts of STG single-cell and pyloric network simulations.
+
+:func:`neuron_features` and :func:`network_features` turn a
+:class:`~redundancy.models.stg.recording.SpikeRecord` of a whole batch into a
+:class:`~redundancy.models.base.BatchResult`, one row per run. Spikes are
+grouped into bursts by inter-spike gaps (:mod:`redundancy.models.stg.bursts`)
+and the rhythm features follow the definitions of the mackelab ``pyloric``
+package used by Gonçalves et al. (2020) and Deistler et al. (2022).
+
+Row status:
+
+- ``"ok"``: every readout is finite.
+- ``"undefined"`` (:data:`STATUS_UNDEFINED`): the run is valid, but some
+  readouts have no value, e.g. a silent cell has no burst period or a
+  non-triphasic network has no phases. Those readouts are NaN and the
+  ``reason`` says why ("silent: no bursts", "LP silent; not triphasic: ...").
+- ``"failed"``: the integration diverged or a spike buffer overflowed, so the
+  recorded spikes cannot be trusted.
+
+References:
+    Prinz AA, Billimoria CP, Marder E (2003). Alternative to hand-tuning
+    conductance-based models: construction and analysis of databases of
+    model neurons. J Neurophysiol 90:3998-4015.
+
+    Prinz AA, Bucher D, Marder E (2004). Similar network activity from
+    disparate circuit parameters. Nat Neurosci 7:1345-1352.
+
+    Gonçalves PJ, Lueckmann J-M, Deistler M, et al. (2020). Training deep
+    neural density estimators to identify mechanistic models of neural
+    dynamics. eLife 9:e56261.
+
+    Deistler M, Macke JH, Gonçalves PJ (2022). Energy-efficient network
+    activity from disparate circuit parameters. PNAS 119:e2207632119.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from redundancy.errors import InputError
+from redundancy.models.base import STATUS_FAILED, STATUS_OK, BatchResult
+from redundancy.models.stg.bursts import network_kernel, neuron_kernel
+from redundancy.models.stg.classify import (
+    ACTIVITY_NAMES,
+    activity_codes,
+    within_reference,
+)
+from redundancy.models.stg.readouts import NETWORK_READOUTS, NEURON_READOUTS
+from redundancy.models.stg.reasons import (
+    CELL_LABELS,
+    DIVERGED,
+    activity_problem,
+    order_reason,
+    plateau_overflow,
+    rhythm_problems,
+    spike_overflow,
+)
+from redundancy.models.stg.recording import NETWORK_CELLS as CELL_KEYS
+from redundancy.models.stg.recording import SpikeRecord
+from redundancy.models.stg.validation import check_positive, check_record
+
+__all__ = [
+    "NETWORK_READOUTS",
+    "NEURON_READOUTS",
+    "STATUS_UNDEFINED",
+    "network_features",
+    "neuron_features",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Status of a valid run with readouts that have no value (NaN with a reason).
+STATUS_UNDEFINED = "undefined"
+
+_NEURON_COLUMN = {readout.name: j for j, readout in enumerate(NEURON_READOUTS)}
+_NETWORK_COLUMN = {readout.name: j for j, readout in enumerate(NETWORK_READOUTS)}
+# Neuron readouts that stay defined when the spike buffer overflows.
+_COUNT_BASED = [
+    _NEURON_COLUMN[name]
+    for name in ("firing_rate_hz", "v_min_mv", "v_max_mv", "ca_mean_um")
+]
+
+
+def neuron_features(
+    record: SpikeRecord,
+    *,
+    cell: int | None = None,
+    burst_gap_ms: float = 150.0,
+    min_burst_ms: float = 40.0,
+    silent_rate_hz: float = 1.0,
+    tonic_isi_cv: float = 0.1,
+    min_bursts: int = 3,
+    max_burst_period_cv: float = 0.1,
+    plateau_min_ms: float = 5.0,
+    plateau_fill_ms: float = 2.5,
+) -> BatchResult:
+    """Compute the single-cell readouts of :data:`NEURON_READOUTS` for a batch.
+
+    A burst ends at an inter-spike interval of at least ``burst_gap_ms`` and
+    is kept when it lasts (first to last spike) more than ``min_burst_ms``.
+    The activity code follows
+    :func:`~redundancy.models.stg.classify.activity_codes`. The plateau
+    duration is the mean over burst cycles of the longest stretch above
+    -30 mV, replaced by ``plateau_fill_ms`` when it is below
+    ``plateau_min_ms``. The defaults 5 ms and 2.5 ms equal the 200 and 100
+    samples of the ``pyloric`` package at its time step of 0.025 ms.
+
+    Args:
+        record: recording of the batch.
+        cell: index of the cell to analyse; may be omitted for one-cell
+            records.
+        burst_gap_ms: inter-spike interval in ms that ends a burst.
+        min_burst_ms: bursts lasting at most this long (ms) are dropped.
+        silent_rate_hz: firing rate in Hz at or below which a cell is silent.
+        tonic_isi_cv: ISI coefficient of variation below which spiking is
+            tonic.
+        min_bursts: number of bursts a bursting cell needs at least.
+        max_burst_period_cv: burst period coefficient of variation below
+            which bursting is regular.
+        plateau_min_ms: mean plateau duration in ms below which
+            ``plateau_fill_ms`` is reported.
+        plateau_fill_ms: plateau duration in ms reported for short plateaus.
+
+    Returns:
+        A :class:`BatchResult` with one column per readout of
+        :data:`NEURON_READOUTS` and status ``"ok"``, ``"undefined"`` or
+        ``"failed"`` (see the module documentation).
+
+    Raises:
+        InputError: if the record's arrays are inconsistent, ``cell`` is out
+            of range or a threshold is not positive.
+
+    References:
+        Prinz AA, Billimoria CP, Marder E (2003). J Neurophysiol 90:3998-4015.
+        Gonçalves PJ, et al. (2020). eLife 9:e56261.
+    """
+    n_runs, n_cells = check_record(record)
+    if cell is None:
+        if n_cells != 1:
+            raise InputError(
+                f"record has {n_cells} cells; pass cell=0..{n_cells - 1} "
+                "or use network_features for a three-cell network"
+            )
+        cell = 0
+    if not 0 <= cell < n_cells:
+        raise InputError(f"cell {cell!r} is out of range for a {n_cells}-cell record")
+    check_positive(
+        burst_gap_ms=burst_gap_ms,
+        min_burst_ms=min_burst_ms,
+        silent_rate_hz=silent_rate_hz,
+        tonic_isi_cv=tonic_isi_cv,
+        min_bursts=min_bursts,
+        max_burst_period_cv=max_burst_period_cv,
+        plateau_min_ms=plateau_min_ms,
+        plateau_fill_ms=plateau_fill_ms,
+    )
+
+    # Kernel columns: rate, ISI CV, period, period CV, duration, duty,
+    # spikes per burst, plateau.
+    kernel_out = np.empty((n_runs, 8))
+    info = np.zeros((n_runs, 2), dtype=np.int64)
+    neuron_kernel(
+        record.spike_times_ms,
+        record.spike_counts,
+        record.plateau_intervals_ms,
+        record.plateau_counts,
+        cell,
+        float(record.duration_ms),
+        float(burst_gap_ms),
+        float(min_burst_ms),
+        float(plateau_min_ms),
+        float(plateau_fill_ms),
+        kernel_out,
+        info,
+    )
+    n_bursts = info[:, 1]
+    codes = activity_codes(
+        kernel_out[:, 0],
+        kernel_out[:, 1],
+        n_bursts,
+        kernel_out[:, 3],
+        silent_rate_hz=silent_rate_hz,
+        tonic_isi_cv=tonic_isi_cv,
+        min_bursts=min_bursts,
+        max_burst_period_cv=max_burst_period_cv,
+    )
+    values = np.column_stack(
+        [
+            codes,
+            kernel_out,
+            record.v_min_mv[:, cell],
+            record.v_max_mv[:, cell],
+            record.ca_mean_um[:, cell],
+        ]
+    ).astype(float)
+
+    status = np.full(n_runs, STATUS_OK, dtype=object)
+    reason = np.full(n_runs, "", dtype=object)
+    spike_capacity = record.spike_times_ms.shape[2]
+    plateau_capacity = record.plateau_intervals_ms.shape[2]
+    plateau_column = _NEURON_COLUMN["plateau_duration_ms"]
+    period_column = _NEURON_COLUMN["burst_period_ms"]
+    for i in range(n_runs):
+        if record.diverged[i]:
+            values[i] = np.nan
+            status[i] = STATUS_FAILED
+            reason[i] = DIVERGED
+            continue
+        count = int(record.spike_counts[i, cell])
+        if count > spike_capacity:
+            kept = values[i, _COUNT_BASED].copy()
+            values[i] = np.nan
+            values[i, _COUNT_BASED] = kept
+            status[i] = STATUS_FAILED
+            reason[i] = spike_overflow(count, spike_capacity)
+            continue
+        problems = []
+        plateaus = int(record.plateau_counts[i, cell])
+        if plateaus > plateau_capacity and np.isfinite(values[i, plateau_column]):
+            values[i, plateau_column] = np.nan
+            problems.append(plateau_overflow(plateaus, plateau_capacity))
+        if not np.isfinite(values[i, period_column]):
+            name = ACTIVITY_NAMES[int(codes[i])]
+            problems.insert(0, activity_problem(name, int(n_bursts[i])))
+        if not problems and not np.all(np.isfinite(values[i])):
+            problems.append("non-finite voltage or calcium summary")
+        if problems:
+            status[i] = STATUS_UNDEFINED
+            reason[i] = "; ".join(problems)
+    _log_summary("neuron", status)
+    return BatchResult(values, status, reason)
+
+
+def network_features(
+    record: SpikeRecord,
+    *,
+    burst_gap_ms: float = 150.0,
+    min_burst_ms: float = 40.0,
+    silent_rate_hz: float = 1.0,
+    min_cycles: int = 2,
+    triphasic_fraction: float = 0.9,
+    ordered_fraction: float = 0.7,
+    plateau_min_ms: float = 5.0,
+    plateau_fill_ms: float = 2.5,
+) -> BatchResult:
+    """Compute the pyloric rhythm readouts of :data:`NETWORK_READOUTS`.
+
+    Cells are ordered AB/PD, LP, PY. Bursts and plateaus are detected per
+    cell as in :func:`neuron_features`. The cycle period is the mean
+    interval between AB/PD burst starts, and each cell's duty cycle is its
+    mean burst duration over that period. The AB/PD burst
+    starts divide time into cycles, and a cycle is triphasic when LP and PY
+    each start exactly one burst in it. The network is triphasic when it has
+    at least ``min_cycles`` cycles and at least ``triphasic_fraction`` of
+    them are triphasic. Only then are start phases, delays and gaps defined,
+    as means over the triphasic cycles.
+
+    The second start-to-start delay runs from the AB/PD burst start to the PY
+    burst start (``delay_ab_pd_py_ms``), as in the code of Gonçalves et al.
+    (2020) and in the biological reference values. The ``pyloric`` package
+    instead reports the LP to PY delay, which equals
+    ``delay_ab_pd_py_ms - delay_ab_pd_lp_ms``.
+
+    ``pyloric_like`` is 1.0 when the network is triphasic and at least
+    ``ordered_fraction`` of the triphasic cycles have LP start <= PY start,
+    LP end <= PY end and AB/PD end <= LP start (criterion
+    ``"prinz2004-order"``, see
+    :data:`~redundancy.models.stg.classify.PYLORIC_LIKE_CRITERION`).
+    ``within_reference_2sd`` is 1.0 when all 15 rhythm features lie within
+    two standard deviations of the biological means used by Gonçalves et al.
+    (2020). A triphasic network in the wrong order keeps its features and
+    status ``"ok"``, with ``pyloric_like`` 0.0 and the violated conditions
+    in ``reason``.
+
+    Args:
+        record: three-cell recording of the batch.
+        burst_gap_ms: inter-spike interval in ms that ends a burst.
+        min_burst_ms: bursts lasting at most this long (ms) are dropped.
+        silent_rate_hz: firing rate in Hz at or below which a cell is named
+            silent in the reason.
+        min_cycles: number of AB/PD cycles a triphasic network needs at
+            least.
+        triphasic_fraction: fraction of cycles that must be triphasic.
+        ordered_fraction: fraction of triphasic cycles that must be in
+            pyloric order.
+        plateau_min_ms: mean plateau duration in ms below which
+            ``plateau_fill_ms`` is reported.
+        plateau_fill_ms: plateau duration in ms reported for short plateaus.
+
+    Returns:
+        A :class:`BatchResult` with one column per readout of
+        :data:`NETWORK_READOUTS`.
+
+    Raises:
+        InputError: if the record does not have three cells, its arrays are
+            inconsistent or a threshold is invalid.
+
+    References:
+        Prinz AA, Bucher D, Marder E (2004). Nat Neurosci 7:1345-1352.
+        Gonçalves PJ, et al. (2020). eLife 9:e56261.
+        Deistler M, Macke JH, Gonçalves PJ (2022). PNAS 119:e2207632119.
+    """
+    n_runs, n_cells = check_record(record)
+    if n_cells != 3:
+        raise InputError(
+            f"network_features needs a three-cell record (AB/PD, LP, PY), "
+            f"got {n_cells} cells; use neuron_features for single cells"
+        )
+    check_positive(
+        burst_gap_ms=burst_gap_ms,
+        min_burst_ms=min_burst_ms,
+        silent_rate_hz=silent_rate_hz,
+        min_cycles=min_cycles,
+        triphasic_fraction=triphasic_fraction,
+        ordered_fraction=ordered_fraction,
+        plateau_min_ms=plateau_min_ms,
+        plateau_fill_ms=plateau_fill_ms,
+    )
+    for name, fraction in (
+        ("triphasic_fraction", triphasic_fraction),
+        ("ordered_fraction", ordered_fraction),
+    ):
+        if fraction > 1:
+            raise InputError(f"{name} must lie in (0, 1], got {fraction!r}")
+
+    kernel_out = np.empty((n_runs, 20))
+    info = np.zeros((n_runs, 9), dtype=np.int64)
+    network_kernel(
+        record.spike_times_ms,
+        record.spike_counts,
+        record.plateau_intervals_ms,
+        record.plateau_counts,
+        float(record.duration_ms),
+        float(burst_gap_ms),
+        float(min_burst_ms),
+        float(plateau_min_ms),
+        float(plateau_fill_ms),
+        int(min_cycles),
+        float(triphasic_fraction),
+        float(ordered_fraction),
+        kernel_out,
+        info,
+    )
+    rhythm = {r.name: kernel_out[:, j] for j, r in enumerate(NETWORK_READOUTS[:15])}
+    reference = within_reference(rhythm).astype(float)
+    values = np.column_stack([kernel_out, reference])
+
+    status = np.full(n_runs, STATUS_OK, dtype=object)
+    reason = np.full(n_runs, "", dtype=object)
+    rates = 1000.0 * record.spike_counts / record.duration_ms
+    spike_capacity = record.spike_times_ms.shape[2]
+    plateau_capacity = record.plateau_intervals_ms.shape[2]
+    plateau_columns = [_NETWORK_COLUMN[f"plateau_duration_{cell}_ms"] for cell in CELL_KEYS]
+    triphasic_column = _NETWORK_COLUMN["triphasic"]
+    pyloric_column = _NETWORK_COLUMN["pyloric_like"]
+    for i in range(n_runs):
+        if record.diverged[i]:
+            values[i] = np.nan
+            status[i] = STATUS_FAILED
+            reason[i] = DIVERGED
+            continue
+        overflow = [
+            f"{name} {spike_overflow(int(record.spike_counts[i, c]), spike_capacity)}"
+            for c, name in enumerate(CELL_LABELS)
+            if record.spike_counts[i, c] > spike_capacity
+        ]
+        if overflow:
+            values[i] = np.nan
+            status[i] = STATUS_FAILED
+            reason[i] = "; ".join(overflow)
+            continue
+        plateau_problems = []
+        for c, name in enumerate(CELL_LABELS):
+            plateaus = int(record.plateau_counts[i, c])
+            column = plateau_columns[c]
+            if plateaus > plateau_capacity and np.isfinite(values[i, column]):
+                values[i, column] = np.nan
+                overflow_text = plateau_overflow(plateaus, plateau_capacity)
+                plateau_problems.append(f"{name} {overflow_text}")
+        if np.all(np.isfinite(values[i])):
+            if values[i, pyloric_column] == 0.0:
+                reason[i] = order_reason(info[i])
+            continue
+
+        triphasic = values[i, triphasic_column] == 1.0
+        problems = rhythm_problems(
+            info[i], rates[i], triphasic, silent_rate_hz, min_cycles, min_burst_ms
+        )
+        problems += plateau_problems
+        if not problems:
+            names = [
+                readout.name
+                for readout, value in zip(NETWORK_READOUTS, values[i], strict=True)
+                if np.isnan(value)
+            ]
+            problems.append("undefined readouts: " + ", ".join(names))
+        status[i] = STATUS_UNDEFINED
+        reason[i] = "; ".join(problems)
+    _log_summary("network", status)
+    return BatchResult(values, status, reason)
+
+
+def _log_summary(kind: str, status: np.ndarray) -> None:
+    labels, counts = np.unique(status.astype(str), return_counts=True)
+    summary = ", ".join(f"{n} {label}" for label, n in zip(labels, counts, strict=True))
+    logger.debug("%s features of %d runs: %s", kind, status.size, summary)

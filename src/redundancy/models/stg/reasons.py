@@ -1,0 +1,102 @@
+"""Reasons given for undefined or failed STG feature rows.
+
+Each function turns the counters of the burst kernels
+(:data:`~redundancy.models.stg.bursts.NETWORK_INFO_COLUMNS`) into a short
+sentence for the ``reason`` column of a readout table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "CELL_LABELS",
+    "DIVERGED",
+    "activity_problem",
+    "order_reason",
+    "plateau_overflow",
+    "rhythm_problems",
+    "spike_overflow",
+]
+
+#: Cell labels of the pyloric network used in reasons, in record order.
+CELL_LABELS = ("AB/PD", "LP", "PY")
+
+#: Reason of a run whose integration diverged.
+DIVERGED = "diverged: the integration produced non-finite or out-of-range state"
+
+_ACTIVITY_LABELS = {
+    "silent": "silent",
+    "tonic": "tonic spiking",
+    "bursting": "bursting",
+    "irregular": "irregular",
+}
+
+
+def activity_problem(activity_name: str, n_bursts: int) -> str:
+    """Explain why a single cell has no burst period."""
+    detail = "no bursts" if n_bursts == 0 else "one burst, no burst period"
+    return f"{_ACTIVITY_LABELS[activity_name]}: {detail}"
+
+
+def rhythm_problems(
+    info: np.ndarray,
+    rates: np.ndarray,
+    triphasic: bool,
+    silent_rate_hz: float,
+    min_cycles: int,
+    min_burst_ms: float,
+) -> list[str]:
+    """Explain why rhythm features of one network run are undefined."""
+    problems = []
+    for c, name in enumerate(CELL_LABELS):
+        if rates[c] <= silent_rate_hz:
+            problems.append(f"{name} silent")
+        elif info[c] == 0:
+            problems.append(f"{name} has no bursts longer than {min_burst_ms:g} ms")
+    if info[0] == 1:
+        problems.append("AB/PD has one burst, no cycle period")
+    if problems or triphasic:
+        return problems
+
+    n_cycles, n_triphasic = int(info[3]), int(info[4])
+    if n_cycles < min_cycles:
+        problems.append(
+            f"not triphasic: {n_cycles} AB/PD cycle(s), at least {min_cycles} needed"
+        )
+    else:
+        problems.append(
+            f"not triphasic: {n_triphasic} of {n_cycles} AB/PD cycles contain "
+            "exactly one LP and one PY burst start"
+        )
+    return problems
+
+
+def order_reason(info: np.ndarray) -> str:
+    """Explain why a triphasic run is not pyloric-like."""
+    n_triphasic, n_ordered = int(info[4]), int(info[5])
+    parts = [f"{n_ordered} of {n_triphasic} triphasic cycles in pyloric order"]
+    for column, text in (
+        (6, "PY starts before LP"),
+        (7, "LP ends after PY"),
+        (8, "LP starts before AB/PD ends"),
+    ):
+        if info[column]:
+            parts.append(f"{text} in {info[column]}")
+    return "not pyloric-like: " + "; ".join(parts)
+
+
+def spike_overflow(count: int, capacity: int) -> str:
+    """Describe a full spike buffer."""
+    return (
+        f"spike buffer overflow: {count} spikes, only {capacity} stored; "
+        "increase max_spikes"
+    )
+
+
+def plateau_overflow(count: int, capacity: int) -> str:
+    """Describe a full plateau buffer."""
+    return (
+        f"plateau buffer overflow: {count} stretches above -30 mV, only "
+        f"{capacity} stored; increase max_intervals"
+    )

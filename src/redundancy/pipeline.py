@@ -1,0 +1,186 @@
+"""Run a study end to end: landscape, cohort placement, figures, summary and report.
+
+:func:`run_study` is what ``redundancy run`` and ``redundancy demo`` call; a
+notebook can call it too, or any of the stage functions it strings together.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from redundancy import __version__
+from redundancy.analysis.landscape import Landscape, map_landscape
+from redundancy.cohorts.measurements import load_cohort
+from redundancy.cohorts.placement import GroupPlacement, null_direction, place_groups
+from redundancy.models.base import Model
+from redundancy.report.html import Section, write_report
+from redundancy.study import Study
+
+__all__ = ["run_study"]
+
+logger = logging.getLogger(__name__)
+
+
+def run_study(study: Study, out_dir: str | Path, *, show_progress: bool | None = None) -> dict:
+    """Run every stage of ``study`` and write its outputs to ``out_dir``.
+
+    Writes ``summary.json``, ``report.html``, ``study.yaml`` and figures as
+    PNG and SVG. Returns the summary as a dict.
+
+    Raises:
+        InputError: if the study names unknown parameters, readouts or files.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    model = study.check()
+    logger.info("study %r: model %s (version %s)", study.name, model.name,
+                model.version_hash())
+    (out / "study.yaml").write_text(study.text or "", encoding="utf-8")
+
+    summary: dict[str, Any] = {
+        "study": study.name,
+        "package_version": __version__,
+        "model": model.describe(),
+        "seed": study.seed,
+    }
+    sections: list[Section] = []
+    landscape = None
+    placement = None
+    if study.landscape is not None:
+        landscape = _landscape_stage(study, model, show_progress)
+        summary["landscape"] = landscape.to_dict()
+    if study.cohort is not None:
+        placement = _cohort_stage(study, model, landscape)
+        summary["groups"] = placement.to_dict()
+        summary["compensation"] = {
+            "readout": placement.readout,
+            "tolerance_pct": placement.tolerance_pct,
+            "rule": (
+                f"a group is compensated when |{placement.readout} - wild type| <= "
+                f"{placement.tolerance_pct:g} % of the wild-type value"
+            ),
+        }
+    if landscape is not None and {"g_e_scale", "g_i_scale"} <= set(model.space.names):
+        summary["null_direction"] = null_direction(
+            model, landscape.readout.name, at=landscape.reference
+        )
+    summary["stand_ins"] = _stand_ins(model, study)
+
+    figures = _figures(study, model, landscape, placement, out)
+    summary["figures"] = sorted(str(p.relative_to(out)) for p in figures)
+    sections = _sections(study, model, landscape, placement, summary, out)
+    write_report(out / "report.html", f"redundancy study: {study.name}", sections,
+                 subtitle=study.description)
+    summary_path = out / "summary.json"
+    summary_path.write_text(json.dumps(_jsonable(summary), indent=2), encoding="utf-8")
+    logger.info("wrote %s and %s", summary_path, out / "report.html")
+    return summary
+
+
+def _landscape_stage(study: Study, model: Model, show_progress: bool | None) -> Landscape:
+    section = study.landscape
+    assert section is not None
+    extra = tuple(
+        name for name in (section.ratio_readout,) if name and name != section.readout
+    )
+    return map_landscape(
+        model,
+        section.x,
+        section.y,
+        readout=section.readout,
+        x_range=section.x_range,
+        y_range=section.y_range,
+        points=section.points,
+        extra_readouts=extra,
+        show_progress=show_progress,
+    )
+
+
+def _cohort_stage(study: Study, model: Model, landscape: Landscape | None) -> GroupPlacement:
+    section = study.cohort
+    assert section is not None
+    cohort = load_cohort(study.resolve_path(section.csv),
+                         reference_group=section.reference_group, unit=section.unit)
+    readout = study.landscape.readout if study.landscape else model.readout_names[0]
+    logger.info("placing %d groups from %s", len(cohort.groups), cohort.path)
+    return place_groups(model, cohort, readout=readout,
+                        tolerance_pct=section.tolerance_pct, landscape=landscape)
+
+
+def _stand_ins(model: Model, study: Study) -> dict[str, Any]:
+    try:
+        from redundancy.models.ei_psp import STAND_IN_PARAMETERS
+    except ImportError:  # pragma: no cover - the module ships with the package
+        return {}
+    if model.name != "ei_psp":
+        return {}
+    overridden = set(study.model.parameters)
+    return {
+        name: {"value": model.defaults()[name], "source": source,
+               "set_in_study": name in overridden}
+        for name, source in STAND_IN_PARAMETERS.items()
+    }
+
+
+def _figures(study: Study, model: Model, landscape: Landscape | None,
+             placement: GroupPlacement | None, out: Path) -> list[Path]:
+    from redundancy.report.figures import plot_ei_map, plot_trace_comparison, save_figure
+
+    paths: list[Path] = []
+    if landscape is not None:
+        figure = plot_ei_map(landscape, placement,
+                             ratio_readout=study.landscape.ratio_readout if study.landscape else None)
+        paths += save_figure(figure, out / "contour_map")
+    if study.traces and placement is not None:
+        cases = []
+        for row in placement.table.itertuples():
+            values = {"g_e_scale": row.g_e_scale, "g_i_scale": row.g_i_scale}
+            if row.genotype == placement.reference_group:
+                cases.append(("wild type", values))
+                continue
+            equal = {"g_e_scale": row.g_e_scale, "g_i_scale": row.ratio_preserving_g_i_scale}
+            cases.append((f"{row.genotype}: equal scaling", equal))
+            cases.append((f"{row.genotype}: measured", values))
+        try:
+            traces = [(label, model.trace(values)) for label, values in cases]
+        except NotImplementedError:
+            traces = []
+        if traces:
+            v_hold = model.defaults().get("v_hold_mv")
+            paths += save_figure(plot_trace_comparison(traces, v_hold_mv=v_hold),
+                                 out / "traces")
+    return paths
+
+
+def _sections(study: Study, model: Model, landscape: Landscape | None,
+              placement: GroupPlacement | None, summary: dict, out: Path) -> list[Section]:
+    from redundancy.report.reading import compensation_sections
+
+    return compensation_sections(study, model, landscape, placement, summary, out)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (np.floating, float)):
+        value = float(value)
+        if math.isnan(value):
+            return None
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return value
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    return value

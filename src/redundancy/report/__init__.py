@@ -1,0 +1,1 @@
+"""Reports: figures (Matplotlib) and the self-contained HTML report."""
