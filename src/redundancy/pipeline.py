@@ -27,7 +27,9 @@ __all__ = ["run_study"]
 logger = logging.getLogger(__name__)
 
 
-def run_study(study: Study, out_dir: str | Path, *, show_progress: bool | None = None) -> dict:
+def run_study(
+    study: Study, out_dir: str | Path, *, show_progress: bool | None = None
+) -> dict:
     """Run every stage of ``study`` and write its outputs to ``out_dir``.
 
     Writes ``summary.json``, ``report.html``, ``study.yaml`` and figures as
@@ -39,8 +41,9 @@ def run_study(study: Study, out_dir: str | Path, *, show_progress: bool | None =
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     model = study.check()
-    logger.info("study %r: model %s (version %s)", study.name, model.name,
-                model.version_hash())
+    logger.info(
+        "study %r: model %s (version %s)", study.name, model.name, model.version_hash()
+    )
     (out / "study.yaml").write_text(study.text or "", encoding="utf-8")
 
     summary: dict[str, Any] = {
@@ -75,15 +78,21 @@ def run_study(study: Study, out_dir: str | Path, *, show_progress: bool | None =
     figures = _figures(study, model, landscape, placement, out)
     summary["figures"] = sorted(str(p.relative_to(out)) for p in figures)
     sections = _sections(study, model, landscape, placement, summary, out)
-    write_report(out / "report.html", f"redundancy study: {study.name}", sections,
-                 subtitle=study.description)
+    write_report(
+        out / "report.html",
+        f"redundancy study: {study.name}",
+        sections,
+        subtitle=study.description,
+    )
     summary_path = out / "summary.json"
     summary_path.write_text(json.dumps(_jsonable(summary), indent=2), encoding="utf-8")
     logger.info("wrote %s and %s", summary_path, out / "report.html")
     return summary
 
 
-def _landscape_stage(study: Study, model: Model, show_progress: bool | None) -> Landscape:
+def _landscape_stage(
+    study: Study, model: Model, show_progress: bool | None
+) -> Landscape:
     section = study.landscape
     assert section is not None
     extra = tuple(
@@ -102,15 +111,25 @@ def _landscape_stage(study: Study, model: Model, show_progress: bool | None) -> 
     )
 
 
-def _cohort_stage(study: Study, model: Model, landscape: Landscape | None) -> GroupPlacement:
+def _cohort_stage(
+    study: Study, model: Model, landscape: Landscape | None
+) -> GroupPlacement:
     section = study.cohort
     assert section is not None
-    cohort = load_cohort(study.resolve_path(section.csv),
-                         reference_group=section.reference_group, unit=section.unit)
+    cohort = load_cohort(
+        study.resolve_path(section.csv),
+        reference_group=section.reference_group,
+        unit=section.unit,
+    )
     readout = study.landscape.readout if study.landscape else model.readout_names[0]
     logger.info("placing %d groups from %s", len(cohort.groups), cohort.path)
-    return place_groups(model, cohort, readout=readout,
-                        tolerance_pct=section.tolerance_pct, landscape=landscape)
+    return place_groups(
+        model,
+        cohort,
+        readout=readout,
+        tolerance_pct=section.tolerance_pct,
+        landscape=landscape,
+    )
 
 
 def _stand_ins(model: Model, study: Study) -> dict[str, Any]:
@@ -122,20 +141,35 @@ def _stand_ins(model: Model, study: Study) -> dict[str, Any]:
         return {}
     overridden = set(study.model.parameters)
     return {
-        name: {"value": model.defaults()[name], "source": source,
-               "set_in_study": name in overridden}
+        name: {
+            "value": model.defaults()[name],
+            "source": source,
+            "set_in_study": name in overridden,
+        }
         for name, source in STAND_IN_PARAMETERS.items()
     }
 
 
-def _figures(study: Study, model: Model, landscape: Landscape | None,
-             placement: GroupPlacement | None, out: Path) -> list[Path]:
-    from redundancy.report.figures import plot_ei_map, plot_trace_comparison, save_figure
+def _figures(
+    study: Study,
+    model: Model,
+    landscape: Landscape | None,
+    placement: GroupPlacement | None,
+    out: Path,
+) -> list[Path]:
+    from redundancy.report.figures import (
+        plot_ei_map,
+        plot_trace_comparison,
+        save_figure,
+    )
 
     paths: list[Path] = []
     if landscape is not None:
-        figure = plot_ei_map(landscape, placement,
-                             ratio_readout=study.landscape.ratio_readout if study.landscape else None)
+        figure = plot_ei_map(
+            landscape,
+            placement,
+            ratio_readout=study.landscape.ratio_readout if study.landscape else None,
+        )
         paths += save_figure(figure, out / "contour_map")
     if study.traces and placement is not None:
         cases = []
@@ -144,7 +178,10 @@ def _figures(study: Study, model: Model, landscape: Landscape | None,
             if row.genotype == placement.reference_group:
                 cases.append(("wild type", values))
                 continue
-            equal = {"g_e_scale": row.g_e_scale, "g_i_scale": row.ratio_preserving_g_i_scale}
+            equal = {
+                "g_e_scale": row.g_e_scale,
+                "g_i_scale": row.ratio_preserving_g_i_scale,
+            }
             cases.append((f"{row.genotype}: equal scaling", equal))
             cases.append((f"{row.genotype}: measured", values))
         try:
@@ -153,13 +190,20 @@ def _figures(study: Study, model: Model, landscape: Landscape | None,
             traces = []
         if traces:
             v_hold = model.defaults().get("v_hold_mv")
-            paths += save_figure(plot_trace_comparison(traces, v_hold_mv=v_hold),
-                                 out / "traces")
+            paths += save_figure(
+                plot_trace_comparison(traces, v_hold_mv=v_hold), out / "traces"
+            )
     return paths
 
 
-def _sections(study: Study, model: Model, landscape: Landscape | None,
-              placement: GroupPlacement | None, summary: dict, out: Path) -> list[Section]:
+def _sections(
+    study: Study,
+    model: Model,
+    landscape: Landscape | None,
+    placement: GroupPlacement | None,
+    summary: dict,
+    out: Path,
+) -> list[Section]:
     from redundancy.report.reading import compensation_sections
 
     return compensation_sections(study, model, landscape, placement, summary, out)

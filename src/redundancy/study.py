@@ -22,9 +22,17 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
 
 from redundancy.errors import InputError
+from redundancy.execution.config import SweepConfig
 from redundancy.models import Model, get_model
 
 __all__ = [
@@ -103,7 +111,9 @@ class LandscapeSection(_Section):
     y: str = Field("g_e_scale", description="Parameter on the vertical axis.")
     x_range: tuple[float, float] | None = Field(None, description="[low, high] of x.")
     y_range: tuple[float, float] | None = Field(None, description="[low, high] of y.")
-    points: int | tuple[int, int] = Field(201, description="Points per axis or [nx, ny].")
+    points: int | tuple[int, int] = Field(
+        201, description="Points per axis or [nx, ny]."
+    )
     readout: str = Field("psp_peak_mv", description="Readout that defines function.")
     ratio_readout: str | None = Field(
         "ei_ratio", description="Readout drawn as the iso-ratio line; null for none."
@@ -111,19 +121,27 @@ class LandscapeSection(_Section):
 
     @model_validator(mode="after")
     def _check_points(self) -> LandscapeSection:
-        counts = (self.points, self.points) if isinstance(self.points, int) else self.points
+        counts = (
+            (self.points, self.points) if isinstance(self.points, int) else self.points
+        )
         for count in counts:
             if not 3 <= count <= 4001:
-                raise ValueError(f"points must be between 3 and 4001 per axis, got {count}")
+                raise ValueError(
+                    f"points must be between 3 and 4001 per axis, got {count}"
+                )
         return self
 
 
 class CohortSection(_Section):
     """Measured groups read from CSV and the tolerance that defines compensation."""
 
-    csv: str = Field(description="CSV path (relative to the study file) or builtin:NAME.")
+    csv: str = Field(
+        description="CSV path (relative to the study file) or builtin:NAME."
+    )
     reference_group: str = Field("wild_type", description="Genotype of the wild type.")
-    unit: str | None = Field(None, description="Unit of g_e and g_i without a unit column.")
+    unit: str | None = Field(
+        None, description="Unit of g_e and g_i without a unit column."
+    )
     tolerance_pct: float = Field(
         10.0, ge=0.0, le=100.0, description="Largest |% change| counted as compensated."
     )
@@ -138,6 +156,7 @@ class Study(_Section):
     model: ModelSection
     landscape: LandscapeSection | None = None
     cohort: CohortSection | None = None
+    sweep: SweepConfig | None = None
     traces: bool = Field(True, description="Plot traces of the reference and groups.")
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
@@ -198,7 +217,9 @@ def _format_validation_error(error: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
-def parse_study(text: str, *, source: str = "<study>", base_dir: Path | None = None) -> Study:
+def parse_study(
+    text: str, *, source: str = "<study>", base_dir: Path | None = None
+) -> Study:
     """Parse and validate study YAML text.
 
     Raises:
@@ -209,7 +230,9 @@ def parse_study(text: str, *, source: str = "<study>", base_dir: Path | None = N
     except yaml.YAMLError as error:
         raise InputError(f"{source}: invalid YAML: {error}") from None
     if not isinstance(data, dict):
-        raise InputError(f"{source}: a study file must be a YAML mapping of keys to values")
+        raise InputError(
+            f"{source}: a study file must be a YAML mapping of keys to values"
+        )
     try:
         study = Study.model_validate(data)
     except ValidationError as error:
@@ -234,4 +257,6 @@ def load_study(path: str | Path) -> Study:
 
 def default_study_text() -> str:
     """Return the YAML of the embedded default study (the Cntnap2 E/I map)."""
-    return files("redundancy.data").joinpath("demo_study.yaml").read_text(encoding="utf-8")
+    return (
+        files("redundancy.data").joinpath("demo_study.yaml").read_text(encoding="utf-8")
+    )

@@ -247,13 +247,14 @@ def correlations(
         values = stats.rankdata(values, axis=0)
     marginal = _correlation_matrix(values)
     partial = _partial_matrix(marginal)
+    conditioning = max(int((np.isfinite(marginal).sum(axis=1) > 1).sum()) - 2, 0)
 
     rows = []
     iu, ju = np.triu_indices(d, 1)
     for i, j in zip(iu, ju, strict=True):
         row = {"parameter_1": space.names[i], "parameter_2": space.names[j]}
         row.update(_coefficient_stats("", marginal[i, j], n, 0, alpha))
-        row.update(_coefficient_stats("partial_", partial[i, j], n, d - 2, alpha))
+        row.update(_coefficient_stats("partial_", partial[i, j], n, conditioning, alpha))
         rows.append(row)
     pairs = pd.DataFrame(rows)
     for prefix in ("", "partial_"):
@@ -392,7 +393,8 @@ def _correlation_matrix(values: np.ndarray) -> np.ndarray:
 def _partial_matrix(marginal: np.ndarray) -> np.ndarray:
     """Return partial correlations from the precision matrix of ``marginal``."""
     d = marginal.shape[0]
-    usable = ~np.isnan(marginal).any(axis=1)
+    off_diagonal = np.where(np.eye(d, dtype=bool), np.nan, marginal)
+    usable = ~np.all(np.isnan(off_diagonal), axis=1)
     partial = np.full((d, d), np.nan)
     sub = marginal[np.ix_(usable, usable)]
     if sub.shape[0] >= 2:

@@ -64,7 +64,9 @@ class Landscape:
     extra: dict[str, np.ndarray] = field(default_factory=dict)
     reference_readouts: dict[str, float] = field(default_factory=dict)
 
-    def contour(self, level: float | None = None, name: str | None = None) -> list[np.ndarray]:
+    def contour(
+        self, level: float | None = None, name: str | None = None
+    ) -> list[np.ndarray]:
         """Return the iso-lines at ``level`` as a list of (m, 2) arrays of (x, y).
 
         Args:
@@ -108,9 +110,7 @@ class Landscape:
         lines = self.contour(level)
         if not lines:
             return None, float("nan")
-        span = np.array(
-            [np.ptp(self.x_values) or 1.0, np.ptp(self.y_values) or 1.0]
-        )
+        span = np.array([np.ptp(self.x_values) or 1.0, np.ptp(self.y_values) or 1.0])
         target = np.array([point[self.x.name], point[self.y.name]])
         vertices = np.vstack(lines)
         distances = np.linalg.norm((vertices - target) / span, axis=1)
@@ -121,7 +121,11 @@ class Landscape:
         """Return the grid as a long table with one row per point."""
         xx, yy = np.meshgrid(self.x_values, self.y_values)
         frame = pd.DataFrame(
-            {self.x.name: xx.ravel(), self.y.name: yy.ravel(), self.readout.name: self.values.ravel()}
+            {
+                self.x.name: xx.ravel(),
+                self.y.name: yy.ravel(),
+                self.readout.name: self.values.ravel(),
+            }
         )
         for name, grid in self.extra.items():
             frame[name] = grid.ravel()
@@ -149,7 +153,9 @@ class Landscape:
         return plot_landscape(self, ax=ax, **kwargs)
 
 
-def _grid_values(parameter: Parameter, bounds: tuple[float, float], points: int) -> np.ndarray:
+def _grid_values(
+    parameter: Parameter, bounds: tuple[float, float], points: int
+) -> np.ndarray:
     low, high = bounds
     if parameter.scale == "log":
         if low <= 0:
@@ -203,7 +209,9 @@ def map_landscape(
         model.readout(name)
     nx, ny = (points, points) if isinstance(points, int) else points
     if nx < 3 or ny < 3:
-        raise ValueError(f"a landscape needs at least 3 points per axis, got {nx} x {ny}")
+        raise ValueError(
+            f"a landscape needs at least 3 points per axis, got {nx} x {ny}"
+        )
     x_range = tuple(x_range) if x_range is not None else (px.lower, px.upper)
     y_range = tuple(y_range) if y_range is not None else (py.lower, py.upper)
     for parameter, (low, high) in ((px, x_range), (py, y_range)):
@@ -243,7 +251,9 @@ def map_landscape(
         logger.warning("%d of %d landscape points failed", failed, len(table))
 
     reference_point = {x: model.defaults()[x], y: model.defaults()[y]}
-    reference_point.update({k: v for k, v in dict(reference or {}).items() if k in (x, y)})
+    reference_point.update(
+        {k: v for k, v in dict(reference or {}).items() if k in (x, y)}
+    )
     reference_row = pd.DataFrame([{**fixed_values, **reference_point}])
     reference_frame = model.simulate(reference_row)
     if reference_frame["status"].iloc[0] == "failed":

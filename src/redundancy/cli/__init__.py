@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from redundancy.cli import core, study_commands
+from redundancy.cli import analyze, core, study_commands, sweep
 from redundancy.cli.common import state
 
 app = typer.Typer(
@@ -47,6 +47,8 @@ def _configure(
 
 
 core.register(app)
+sweep.register(app)
+analyze.register(app)
 study_commands.register(app)
 
 

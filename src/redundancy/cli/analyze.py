@@ -1,13 +1,346 @@
-"""The ``redundancy analyze`` command group."""
+"""The ``redundancy analyze`` command group.
+
+Model-based commands (``fisher``, ``sobol``, ``morris``, ``oat``) take a model
+name from the registry, or ``module:factory`` / ``path/to/file.py:factory``
+for a model defined in user code. Table-based commands (``good-set``) read a
+population database (DuckDB), Parquet or CSV file. Each command prints a
+short table and, with ``--out DIR``, writes ``<command>.json``, ``.csv`` and
+``.png`` there.
+"""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
 import typer
+
+from redundancy.cli.common import parse_assignments
+from redundancy.errors import InputError
+
+__all__ = ["analyze_app", "load_model", "load_table", "register"]
 
 analyze_app = typer.Typer(
     help="Analyse a model or a population table: good set, sloppiness, sensitivity.",
     no_args_is_help=True,
 )
+
+_MODEL_HELP = "Model name, or module:factory / file.py:factory for a user model."
+_OUT_HELP = "Folder for the JSON, CSV and PNG results."
+
+
+def load_model(spec: str, settings: list[str] | None = None) -> Any:
+    """Return a model from a registry name or a ``module:factory`` reference.
+
+    Raises:
+        InputError: if the module, file or factory cannot be found.
+    """
+    from redundancy.models import Model, get_model
+
+    constants = parse_assignments(settings, "--setting")
+    if ":" not in spec:
+        return get_model(spec, **constants)
+    location, _, attribute = spec.rpartition(":")
+    if location.endswith(".py"):
+        path = Path(location)
+        if not path.is_file():
+            raise InputError(f"model file {location!r} not found")
+        module_spec = importlib.util.spec_from_file_location(path.stem, path)
+        assert module_spec is not None and module_spec.loader is not None
+        module = importlib.util.module_from_spec(module_spec)
+        sys.modules[path.stem] = module
+        module_spec.loader.exec_module(module)
+    else:
+        try:
+            module = importlib.import_module(location)
+        except ImportError as error:
+            raise InputError(
+                f"cannot import model module {location!r}: {error}"
+            ) from None
+    factory = getattr(module, attribute, None)
+    if factory is None:
+        raise InputError(f"{location!r} has no attribute {attribute!r}")
+    model = factory(**constants) if callable(factory) else factory
+    if not isinstance(model, Model):
+        raise InputError(f"{spec!r} did not give a Model, got {type(model).__name__}")
+    return model
+
+
+def load_table(path: Path, run_id: int | None) -> tuple[Any, list[str] | None, Any]:
+    """Return (table, readout names or None, parameter space or None) from a file.
+
+    A DuckDB database gives the run's readouts and parameter space; Parquet
+    and CSV files give neither.
+    """
+    import pandas as pd
+
+    if not path.exists():
+        raise InputError(f"table {str(path)!r} not found")
+    suffix = path.suffix.lower()
+    if suffix in (".duckdb", ".db"):
+        from redundancy.parameters import Parameter, ParameterSpace
+        from redundancy.store import PopulationStore
+
+        store = PopulationStore(path)
+        if run_id is None:
+            runs = store.runs()
+            if runs.empty:
+                raise InputError(f"database {str(path)!r} holds no runs")
+            run_id = int(runs["run_id"].iloc[-1])
+        record = store.run(run_id)
+        table = store.table(run_id).set_index("sample_id").drop(columns="run_id")
+        readouts = [r["name"] for r in record["readouts"]]
+        space = ParameterSpace(Parameter(**p) for p in record["parameters"])
+        return table, readouts, space
+    if suffix == ".parquet":
+        return pd.read_parquet(path), None, None
+    if suffix == ".csv":
+        return pd.read_csv(path), None, None
+    raise InputError(
+        f"table {str(path)!r}: unknown file type {suffix!r}; use .duckdb, .parquet "
+        "or .csv"
+    )
+
+
+_TARGET = re.compile(r"^(\w+)=([^+±]+)(?:\+-|±)([0-9.eE+-]+)(%?)$")
+
+
+def _parse_target(item: str) -> tuple[str, dict[str, Any]]:
+    match = _TARGET.match(item.replace(" ", ""))
+    if not match:
+        raise InputError(
+            f"--target {item!r}: expected NAME=VALUE+-TOLERANCE, e.g. "
+            "period_ms=1000+-100 or period_ms=1000+-10%"
+        )
+    name, value, tolerance, percent = match.groups()
+    try:
+        target = float(value)
+        width = float(tolerance) / (100 if percent else 1)
+    except ValueError:
+        raise InputError(
+            f"--target {item!r}: value or tolerance is not a number"
+        ) from None
+    return name, {"value": target, "tolerance": width, "relative": bool(percent)}
+
+
+def _criterion(
+    expression: str | None,
+    targets: list[str] | None,
+    classifier: str | None,
+    score: str | None,
+    threshold: float | None,
+    below: bool,
+) -> dict[str, Any]:
+    given = [bool(expression), bool(targets), bool(classifier), bool(score)]
+    if sum(given) != 1:
+        raise InputError(
+            "give exactly one of --criterion EXPR, --target NAME=VALUE+-TOL, "
+            "--classifier COLUMN or --score EXPR --threshold X"
+        )
+    if expression:
+        return {"kind": "expression", "expression": expression}
+    if targets:
+        return {"kind": "target", "targets": dict(map(_parse_target, targets))}
+    if classifier:
+        return {"kind": "classifier", "column": classifier}
+    if threshold is None:
+        raise InputError("--score needs --threshold X")
+    direction = "below" if below else "above"
+    return {
+        "kind": "score",
+        "score": score,
+        "threshold": threshold,
+        "direction": direction,
+    }
+
+
+def _finish(result: Any, out: Path | None, stem: str, columns: list[str]) -> None:
+    import pandas as pd
+
+    frame = result.to_frame()
+    shown = frame[[c for c in columns if c in frame.columns]]
+    with pd.option_context("display.width", 120, "display.max_rows", 60):
+        typer.echo(shown.to_string(float_format=lambda v: f"{v:.4g}"))
+    if out is not None:
+        from redundancy.analysis.results import write_result
+
+        files = write_result(result, out, stem)
+        typer.echo(f"wrote {files['json']} and {files['png']}")
+
+
+@analyze_app.command("fisher")
+def fisher_command(
+    model_spec: str = typer.Argument(..., metavar="MODEL", help=_MODEL_HELP),
+    at: list[str] = typer.Option(
+        None, "--at", help="Parameter value NAME=VALUE in its unit; repeatable."
+    ),
+    settings: list[str] = typer.Option(
+        None, "--setting", help="Model constant NAME=VALUE; repeatable."
+    ),
+    linear: bool = typer.Option(
+        False, "--linear", help="Differentiate in θ instead of ln θ."
+    ),
+    scale: str = typer.Option(
+        "relative", "--scale", help="Readout noise scale: relative or absolute."
+    ),
+    step: float = typer.Option(1e-3, "--step", help="Finite-difference step."),
+    out: Path = typer.Option(None, "--out", help=_OUT_HELP),
+) -> None:
+    """Fisher information (sloppiness spectrum) of the readouts at one point."""
+    from redundancy.analysis.fisher import fisher_information
+
+    model = load_model(model_spec, settings)
+    result = fisher_information(
+        model,
+        parse_assignments(at, "--at"),
+        log_parameters=not linear,
+        readout_scale=scale,
+        step=step,
+    )
+    typer.echo(
+        f"rank {result.rank} of {len(result.parameters)}, condition number "
+        f"{result.condition_number:.3g}, eigenvalues "
+        + " ".join(f"{v:.3g}" for v in result.eigenvalues)
+    )
+    columns = ["individual_uncertainty", "collective_uncertainty", "compensation_ratio"]
+    _finish(result, out, "fisher", [*columns, "sloppy_participation"])
+
+
+@analyze_app.command("sobol")
+def sobol_command(
+    model_spec: str = typer.Argument(..., metavar="MODEL", help=_MODEL_HELP),
+    n: int = typer.Option(1024, "--n", help="Base sample size N (power of two)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the sampler and bootstrap."),
+    within: str = typer.Option(
+        None, "--within", help="Criterion expression: analyse within the good set."
+    ),
+    policy: str = typer.Option(
+        "raise", "--failure-policy", help="raise, drop, impute-mean or as-bad."
+    ),
+    settings: list[str] = typer.Option(None, "--setting", help="Model constant."),
+    out: Path = typer.Option(None, "--out", help=_OUT_HELP),
+) -> None:
+    """First-order and total Sobol indices with confidence intervals."""
+    from redundancy.analysis.sensitivity import sobol_indices
+
+    model = load_model(model_spec, settings)
+    result = sobol_indices(model, n=n, seed=seed, within=within, failure_policy=policy)
+    _finish(result, out, "sobol", ["S1", "S1_conf", "ST", "ST_conf"])
+
+
+@analyze_app.command("morris")
+def morris_command(
+    model_spec: str = typer.Argument(..., metavar="MODEL", help=_MODEL_HELP),
+    trajectories: int = typer.Option(20, "--trajectories", help="Trajectories r."),
+    levels: int = typer.Option(4, "--levels", help="Grid levels per parameter."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the sampler."),
+    policy: str = typer.Option("raise", "--failure-policy", help="raise or drop."),
+    settings: list[str] = typer.Option(None, "--setting", help="Model constant."),
+    out: Path = typer.Option(None, "--out", help=_OUT_HELP),
+) -> None:
+    """Morris elementary-effects screening (μ*, σ)."""
+    from redundancy.analysis.morris import morris
+
+    model = load_model(model_spec, settings)
+    result = morris(
+        model,
+        trajectories=trajectories,
+        num_levels=levels,
+        seed=seed,
+        failure_policy=policy,  # type: ignore[arg-type]
+    )
+    _finish(result, out, "morris", ["mu", "mu_star", "sigma", "mu_star_conf"])
+
+
+@analyze_app.command("oat")
+def oat_command(
+    model_spec: str = typer.Argument(..., metavar="MODEL", help=_MODEL_HELP),
+    at: list[str] = typer.Option(
+        None, "--at", help="Baseline value NAME=VALUE in its unit; repeatable."
+    ),
+    delta: float = typer.Option(0.2, "--delta", help="Relative change, e.g. 0.2."),
+    repeats: int = typer.Option(1, "--repeats", help="Repeats (seeds) per design."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the repeats."),
+    settings: list[str] = typer.Option(None, "--setting", help="Model constant."),
+    out: Path = typer.Option(None, "--out", help=_OUT_HELP),
+) -> None:
+    """One-at-a-time ±delta sensitivity with a noise floor."""
+    from redundancy.analysis.oat import one_at_a_time
+
+    model = load_model(model_spec, settings)
+    result = one_at_a_time(
+        model, parse_assignments(at, "--at"), delta=delta, repeats=repeats, seed=seed
+    )
+    columns = ["change_plus", "change_minus", "noise_floor", "asymmetric"]
+    _finish(result, out, "oat", columns)
+
+
+@analyze_app.command("good-set")
+def good_set_command(
+    table_path: Path = typer.Argument(
+        ..., metavar="TABLE", help="Population database (.duckdb), .parquet or .csv."
+    ),
+    expression: str = typer.Option(
+        None, "--criterion", help="Boolean expression over readouts."
+    ),
+    targets: list[str] = typer.Option(
+        None, "--target", help="NAME=VALUE+-TOL (TOL may end in %); repeatable."
+    ),
+    classifier: str = typer.Option(None, "--classifier", help="0/1 readout column."),
+    score: str = typer.Option(None, "--score", help="Score readout or expression."),
+    threshold: float = typer.Option(None, "--threshold", help="Score threshold."),
+    below: bool = typer.Option(False, "--below", help="Keep scores <= threshold."),
+    run_id: int = typer.Option(None, "--run", help="Run id in a database (last)."),
+    model_spec: str = typer.Option(
+        None, "--model", help="Model giving parameters and readouts of a file table."
+    ),
+    summary: bool = typer.Option(
+        False, "--summary", help="Also summarise redundancy (needs parameters)."
+    ),
+    tolerance: float = typer.Option(
+        0.02, "--tolerance", help="Relative readout tolerance of the pair search."
+    ),
+    out: Path = typer.Option(None, "--out", help=_OUT_HELP),
+) -> None:
+    """Select the good set of a population table and summarise its redundancy."""
+    from redundancy.analysis.criteria import good_set
+
+    criterion = _criterion(expression, targets, classifier, score, threshold, below)
+    table, readouts, space = load_table(table_path, run_id)
+    model = load_model(model_spec) if model_spec else None
+    if model is not None:
+        space = model.space
+        readouts = [name for name in model.readout_names if name in table.columns]
+    parameters = space.names if space is not None else None
+    result = good_set(table, criterion, readouts=readouts, parameters=parameters)
+    _finish(result, out, "good_set", ["n_total", "n_ok", "n_good", "fraction"])
+    if summary:
+        from redundancy.analysis.redundancy_summary import redundancy_summary
+
+        if space is None:
+            raise InputError(
+                "--summary needs the parameter space: read a .duckdb database or "
+                "give --model"
+            )
+        result_summary = redundancy_summary(
+            table, model or space, criterion, readouts=readouts, tolerance=tolerance
+        )
+        _finish(result_summary, out, "redundancy", ["fold_range", "cv", "unit"])
+        pair = result_summary.pair
+        if pair is not None:
+            typer.echo(
+                json.dumps(
+                    {
+                        "most_dissimilar_pair_rows": [str(r) for r in pair.rows],
+                        "distance": round(pair.distance, 4),
+                    }
+                )
+            )
 
 
 def register(app: typer.Typer) -> None:

@@ -31,7 +31,9 @@ def parse_assignments(items: list[str] | None, option: str) -> dict[str, float]:
     for item in items or []:
         name, sep, text = item.partition("=")
         if not sep or not name:
-            raise InputError(f"{option} {item!r}: expected NAME=VALUE, e.g. g_e_scale=0.35")
+            raise InputError(
+                f"{option} {item!r}: expected NAME=VALUE, e.g. g_e_scale=0.35"
+            )
         try:
             values[name.strip()] = float(text)
         except ValueError:
@@ -64,7 +66,9 @@ def run_app(app: typer.Typer) -> None:
     except typer.Abort:
         print("aborted", file=sys.stderr)
         raise SystemExit(130) from None
-    except Exception as error:  # click usage errors arrive here in standalone_mode=False
+    except (
+        Exception
+    ) as error:  # click usage errors arrive here in standalone_mode=False
         import click
 
         if isinstance(error, click.ClickException):

@@ -43,16 +43,22 @@ def models_command(
 def simulate_command(
     model_name: str = typer.Argument(..., metavar="MODEL", help="Model name."),
     assignments: list[str] = typer.Option(
-        None, "--set", help="Parameter value NAME=VALUE in the parameter's unit; repeatable."
+        None,
+        "--set",
+        help="Parameter value NAME=VALUE in the parameter's unit; repeatable.",
     ),
     settings: list[str] = typer.Option(
-        None, "--setting", help="Model constant NAME=VALUE, e.g. dt_ms=0.01; repeatable."
+        None,
+        "--setting",
+        help="Model constant NAME=VALUE, e.g. dt_ms=0.01; repeatable.",
     ),
     preset: str = typer.Option(
         None, "--preset", help="Start from a named parameter set of the model."
     ),
     plot: Path = typer.Option(
-        None, "--plot", help="Save the simulation's time series to this PNG or SVG file."
+        None,
+        "--plot",
+        help="Save the simulation's time series to this PNG or SVG file.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the readouts as JSON."),
 ) -> None:
@@ -77,8 +83,16 @@ def simulate_command(
     row = model.simulate_one(values)
     if as_json:
         parameters = {**model.defaults(), **values}
-        typer.echo(json.dumps({"model": model.name, "parameters": parameters,
-                               "readouts": _jsonable(row)}, indent=2))
+        typer.echo(
+            json.dumps(
+                {
+                    "model": model.name,
+                    "parameters": parameters,
+                    "readouts": _jsonable(row),
+                },
+                indent=2,
+            )
+        )
     else:
         for readout in model.readouts:
             value = row[readout.name]
@@ -90,8 +104,9 @@ def simulate_command(
         from redundancy.report.traces import plot_trace
 
         trace = model.trace(values)
-        plot_trace(trace, title=f"{model.name}{' ' + preset if preset else ''}",
-                   path=plot)
+        plot_trace(
+            trace, title=f"{model.name}{' ' + preset if preset else ''}", path=plot
+        )
         logger.info("saved trace plot to %s", plot)
 
 

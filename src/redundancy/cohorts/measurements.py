@@ -227,4 +227,6 @@ def _normalise(table: pd.DataFrame, label: str, reference_group: str) -> Cohort:
     ).reset_index()
     order = [reference_group] + [g for g in groups["genotype"] if g != reference_group]
     groups = groups.set_index("genotype").loc[order].reset_index()
-    return Cohort(cells=cells, groups=groups, reference_group=reference_group, path=label)
+    return Cohort(
+        cells=cells, groups=groups, reference_group=reference_group, path=label
+    )

@@ -113,10 +113,16 @@ def place_groups(
     groups = cohort.groups
     base = {**model.defaults(), **dict(fixed or {})}
 
-    measured = pd.DataFrame([{**base, E_SCALE: g.g_e_scale, I_SCALE: g.g_i_scale}
-                             for g in groups.itertuples()])
+    measured = pd.DataFrame(
+        [
+            {**base, E_SCALE: g.g_e_scale, I_SCALE: g.g_i_scale}
+            for g in groups.itertuples()
+        ]
+    )
     reference = measured.iloc[0]
-    ratio_factor = reference[I_SCALE] / reference[E_SCALE] if reference[E_SCALE] else np.nan
+    ratio_factor = (
+        reference[I_SCALE] / reference[E_SCALE] if reference[E_SCALE] else np.nan
+    )
     counterpart = measured.copy()
     counterpart[I_SCALE] = measured[E_SCALE] * ratio_factor
 
@@ -151,7 +157,9 @@ def place_groups(
                 100.0 * (value / reference_value - 1.0) if reference_value else np.nan
             )
         value = row[readout]
-        row["ei_ratio_vs_wt"] = _ratio_vs_wt(group.g_e_scale, group.g_i_scale, reference)
+        row["ei_ratio_vs_wt"] = _ratio_vs_wt(
+            group.g_e_scale, group.g_i_scale, reference
+        )
         row["distance_readout"] = value - wt_value
         row["distance_pct"] = 100.0 * (value - wt_value) / abs(wt_value)
         row["distance_contour"] = _contour_distance(landscape, row, value - wt_value)
@@ -210,8 +218,9 @@ def null_direction(
     gradient = {}
     for name in (I_SCALE, E_SCALE):
         h = relative_step * max(abs(point[name]), 1.0)
-        rows = pd.DataFrame([{**point, name: point[name] + h},
-                             {**point, name: point[name] - h}])
+        rows = pd.DataFrame(
+            [{**point, name: point[name] + h}, {**point, name: point[name] - h}]
+        )
         values = model.simulate(rows)[readout].to_numpy(dtype=float)
         gradient[name] = float((values[0] - values[1]) / (2 * h))
     slope = -gradient[I_SCALE] / gradient[E_SCALE] if gradient[E_SCALE] else np.inf

@@ -113,7 +113,9 @@ class Model:
 
         Returns an (n, k) readout array or a :class:`BatchResult`.
         """
-        raise NotImplementedError(f"{type(self).__name__} must implement simulate_batch")
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement simulate_batch"
+        )
 
     def trace(self, values: Mapping[str, float] | None = None, **kwargs: Any) -> Trace:
         """Return time series of one simulation.
@@ -301,4 +303,6 @@ class Model:
 
 def as_readouts(readouts: Sequence[Readout | str]) -> tuple[Readout, ...]:
     """Return readouts given as :class:`Readout` objects or bare (dimensionless) names."""
-    return tuple(r if isinstance(r, Readout) else Readout(str(r), "1") for r in readouts)
+    return tuple(
+        r if isinstance(r, Readout) else Readout(str(r), "1") for r in readouts
+    )

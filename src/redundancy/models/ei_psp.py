@@ -73,10 +73,38 @@ def ei_psp_space() -> ParameterSpace:
             p("g_i_scale", "1", 0.0, 3.0, 1.0, description="inhibitory scale (WT = 1)"),
             p("g_e_peak_ns", "nS", 0.0, 100.0, 3.0, description="WT peak excitation"),
             p("g_i_peak_ns", "nS", 0.0, 200.0, 6.0, description="WT peak inhibition"),
-            p("tau_rise_e_ms", "ms", 0.05, 20.0, 0.5, description="E rise time constant"),
-            p("tau_decay_e_ms", "ms", 0.1, 100.0, 2.0, description="E decay time constant"),
-            p("tau_rise_i_ms", "ms", 0.05, 20.0, 0.5, description="I rise time constant"),
-            p("tau_decay_i_ms", "ms", 0.1, 200.0, 40.0, description="I decay time constant"),
+            p(
+                "tau_rise_e_ms",
+                "ms",
+                0.05,
+                20.0,
+                0.5,
+                description="E rise time constant",
+            ),
+            p(
+                "tau_decay_e_ms",
+                "ms",
+                0.1,
+                100.0,
+                2.0,
+                description="E decay time constant",
+            ),
+            p(
+                "tau_rise_i_ms",
+                "ms",
+                0.05,
+                20.0,
+                0.5,
+                description="I rise time constant",
+            ),
+            p(
+                "tau_decay_i_ms",
+                "ms",
+                0.1,
+                200.0,
+                40.0,
+                description="I decay time constant",
+            ),
             p("delay_i_ms", "ms", 0.0, 20.0, 2.0, description="E-to-I onset delay"),
             p("e_e_mv", "mV", -20.0, 20.0, 0.0, description="excitatory reversal"),
             p("e_i_mv", "mV", -100.0, -40.0, -68.0, description="inhibitory reversal"),
@@ -166,10 +194,21 @@ class EIPSPModel(Model):
     def _check_physical(self, values: np.ndarray) -> None:
         """Raise if a row has negative conductances or time constants."""
         names = self.space.names
-        must_be_nonnegative = ("g_e_scale", "g_i_scale", "g_e_peak_ns", "g_i_peak_ns",
-                               "delay_i_ms")
-        must_be_positive = ("tau_rise_e_ms", "tau_decay_e_ms", "tau_rise_i_ms",
-                            "tau_decay_i_ms", "g_l_ns", "c_pf")
+        must_be_nonnegative = (
+            "g_e_scale",
+            "g_i_scale",
+            "g_e_peak_ns",
+            "g_i_peak_ns",
+            "delay_i_ms",
+        )
+        must_be_positive = (
+            "tau_rise_e_ms",
+            "tau_decay_e_ms",
+            "tau_rise_i_ms",
+            "tau_decay_i_ms",
+            "g_l_ns",
+            "c_pf",
+        )
         for name in must_be_nonnegative:
             column = values[:, names.index(name)]
             if np.any(column < 0):
@@ -189,7 +228,9 @@ class EIPSPModel(Model):
         """Integrate every parameter set; see the class docstring for readouts."""
         self._check_physical(values)
         params = self._kernel_params(values)
-        peak, t_peak, trough, _, spike = integrate_batch(params, self.dt_ms, self.n_steps)
+        peak, t_peak, trough, _, spike = integrate_batch(
+            params, self.dt_ms, self.n_steps
+        )
         g_e = params[:, 0] * params[:, 2]
         g_i = params[:, 1] * params[:, 3]
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -57,7 +57,9 @@ class FunctionModel(Model):
             raise TypeError(f"func must be callable, got {type(func).__name__}")
         self.func = func
         self.space = (
-            parameters if isinstance(parameters, ParameterSpace) else ParameterSpace(parameters)
+            parameters
+            if isinstance(parameters, ParameterSpace)
+            else ParameterSpace(parameters)
         )
         self.readouts = as_readouts(readouts)
         if not self.readouts:

@@ -204,9 +204,20 @@ class SloppyLandscape(Model):
         return {"minimum": self.defaults()}
 
     @property
-    def jacobian(self) -> np.ndarray:
+    def log_jacobian(self) -> np.ndarray:
         """The constant Jacobian of ``y`` with respect to ``ln k``, shape (d, d)."""
         return self._jacobian.copy()
+
+    def jacobian(self, values: np.ndarray) -> np.ndarray:
+        """Return the exact ``d readout / d k`` at one parameter set, shape (d + 2, d).
+
+        Rows follow the readouts: ``y``, then ``cost`` and ``margin``.
+        """
+        k = np.asarray(values, dtype=float)
+        dy = self._jacobian / k[None, :]
+        y = self._jacobian @ np.log(k)
+        dcost = y @ dy
+        return np.vstack([dy, dcost, -dcost])
 
     def simulate_batch(self, values: np.ndarray) -> np.ndarray:
         """Return ``y``, ``cost`` and ``margin`` for each parameter set."""

@@ -52,17 +52,34 @@ def plot_landscape(
         landscape.x_values, landscape.y_values, values, levels=levels, cmap="viridis"
     )
     lines = ax.contour(
-        landscape.x_values, landscape.y_values, values, levels=filled.levels,
-        colors="white", linewidths=0.4, alpha=0.7,
+        landscape.x_values,
+        landscape.y_values,
+        values,
+        levels=filled.levels,
+        colors="white",
+        linewidths=0.4,
+        alpha=0.7,
     )
     ax.clabel(lines, fmt="%.2g", fontsize=6, colors="white")
     for i, line in enumerate(landscape.contour()):
-        ax.plot(line[:, 0], line[:, 1], color="black", linewidth=2.0,
-                label=f"iso-{landscape.readout.name} (WT)" if i == 0 else None)
+        ax.plot(
+            line[:, 0],
+            line[:, 1],
+            color="black",
+            linewidth=2.0,
+            label=f"iso-{landscape.readout.name} (WT)" if i == 0 else None,
+        )
     ref = landscape.reference
-    ax.plot(ref[landscape.x.name], ref[landscape.y.name], "o", markersize=11,
-            markerfacecolor="none", markeredgecolor="black", markeredgewidth=2,
-            label="wild type")
+    ax.plot(
+        ref[landscape.x.name],
+        ref[landscape.y.name],
+        "o",
+        markersize=11,
+        markerfacecolor="none",
+        markeredgecolor="black",
+        markeredgewidth=2,
+        label="wild type",
+    )
     ax.set_xlabel(landscape.x.label())
     ax.set_ylabel(landscape.y.label())
     ax.set_xlim(landscape.x_values[0], landscape.x_values[-1])
@@ -89,8 +106,14 @@ def plot_ei_map(
     plot_landscape(landscape, ax=ax)
     if ratio_readout and ratio_readout in landscape.extra:
         for i, line in enumerate(landscape.contour(name=ratio_readout)):
-            ax.plot(line[:, 0], line[:, 1], color="white", linestyle="--", linewidth=1.6,
-                    label="iso-E/I ratio (WT)" if i == 0 else None)
+            ax.plot(
+                line[:, 0],
+                line[:, 1],
+                color="white",
+                linestyle="--",
+                linewidth=1.6,
+                label="iso-E/I ratio (WT)" if i == 0 else None,
+            )
     if placement is not None:
         table = placement.table
         for i, row in enumerate(table.itertuples()):
@@ -98,12 +121,26 @@ def plot_ei_map(
                 continue
             colour = _GROUP_COLOURS[(i) % len(_GROUP_COLOURS)]
             x, y = row.g_i_scale, row.g_e_scale
-            ax.plot(x, y, "s", color=colour, markersize=9, markeredgecolor="white",
-                    label=f"{row.genotype} (measured)")
+            ax.plot(
+                x,
+                y,
+                "s",
+                color=colour,
+                markersize=9,
+                markeredgecolor="white",
+                label=f"{row.genotype} (measured)",
+            )
             x_ratio = row.ratio_preserving_g_i_scale
-            ax.plot(x_ratio, y, "s", markersize=9, markerfacecolor="none",
-                    markeredgecolor=colour, markeredgewidth=1.8,
-                    label=f"{row.genotype} if E/I ratio were WT")
+            ax.plot(
+                x_ratio,
+                y,
+                "s",
+                markersize=9,
+                markerfacecolor="none",
+                markeredgecolor=colour,
+                markeredgewidth=1.8,
+                label=f"{row.genotype} if E/I ratio were WT",
+            )
             ax.plot([x, x_ratio], [y, y], ":", color=colour, linewidth=1.2)
     ax.legend(loc="upper left", fontsize=7, framealpha=0.85)
     ax.set_title(title or f"{landscape.readout.name} over E and I scales", fontsize=10)
@@ -115,8 +152,9 @@ def plot_trace_comparison(
 ) -> Any:
     """Return a two-row figure of conductances (top) and voltage (bottom) per case."""
     n = len(traces)
-    figure, axes = plt.subplots(2, n, figsize=(3.2 * n, 4.8), sharex=True, sharey="row",
-                                squeeze=False)
+    figure, axes = plt.subplots(
+        2, n, figsize=(3.2 * n, 4.8), sharex=True, sharey="row", squeeze=False
+    )
     for column, (label, trace) in enumerate(traces):
         top, bottom = axes[0, column], axes[1, column]
         top.plot(trace.time_ms, trace.series["g_e_ns"], color="#c0392b", label="g_E")

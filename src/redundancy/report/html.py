@@ -55,12 +55,19 @@ def _figure_html(path: Path, caption: str) -> str:
 
 
 def _table_html(caption: str, table: pd.DataFrame) -> str:
-    body = table.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="n/a",
-                         border=0, escape=True)
+    body = table.to_html(
+        index=False,
+        float_format=lambda v: f"{v:.4g}",
+        na_rep="n/a",
+        border=0,
+        escape=True,
+    )
     return f"<p><em>{html.escape(caption)}</em></p>{body}"
 
 
-def write_report(path: Path, title: str, sections: list[Section], *, subtitle: str = "") -> Path:
+def write_report(
+    path: Path, title: str, sections: list[Section], *, subtitle: str = ""
+) -> Path:
     """Write ``sections`` as one HTML file with every figure embedded; return the path."""
     parts = [
         "<!DOCTYPE html>",

@@ -61,7 +61,9 @@ def compensation_sections(
             if record["genotype"] == placement.reference_group:
                 continue
             overview.paragraphs.append(
-                describe_group(record, readout.name, readout.unit, placement.tolerance_pct)
+                describe_group(
+                    record, readout.name, readout.unit, placement.tolerance_pct
+                )
             )
         overview.paragraphs.append(
             "The E/I ratio alone does not predict the PSP: a loss of inhibition larger "
@@ -80,38 +82,60 @@ def compensation_sections(
         )
     if (out / "contour_map.png").exists():
         overview.figures.append(
-            (out / "contour_map.png",
-             "Readout over inhibitory (x) and excitatory (y) scale. Black: wild-type "
-             "contour; white dashed: wild-type E/I ratio; filled squares: measured groups; "
-             "open squares: the same excitation with the wild-type E/I ratio.")
+            (
+                out / "contour_map.png",
+                "Readout over inhibitory (x) and excitatory (y) scale. Black: wild-type "
+                "contour; white dashed: wild-type E/I ratio; filled squares: measured groups; "
+                "open squares: the same excitation with the wild-type E/I ratio.",
+            )
         )
     if (out / "traces.png").exists():
         overview.figures.append(
-            (out / "traces.png",
-             "Conductances (top) and membrane potential (bottom): wild type, equal "
-             "scaling and measured scaling.")
+            (
+                out / "traces.png",
+                "Conductances (top) and membrane potential (bottom): wild type, equal "
+                "scaling and measured scaling.",
+            )
         )
     sections.append(overview)
 
     if placement is not None:
-        columns = ["genotype", "g_e_scale", "g_i_scale", "ei_ratio_vs_wt",
-                   placement.readout, "distance_pct", "distance_contour",
-                   "ratio_preserving_change_pct", "compensated"]
+        columns = [
+            "genotype",
+            "g_e_scale",
+            "g_i_scale",
+            "ei_ratio_vs_wt",
+            placement.readout,
+            "distance_pct",
+            "distance_contour",
+            "ratio_preserving_change_pct",
+            "compensated",
+        ]
         sections.append(
             Section(
                 "Groups",
-                tables=[("Per-group readouts and distances from the wild-type contour",
-                         placement.table[columns])],
+                tables=[
+                    (
+                        "Per-group readouts and distances from the wild-type contour",
+                        placement.table[columns],
+                    )
+                ],
             )
         )
 
     stand_ins = summary.get("stand_ins") or {}
     if stand_ins:
         table = pd.DataFrame(
-            [{"parameter": name, "value": info["value"],
-              "unit": model.space[name].unit, "source": info["source"],
-              "set in study": info["set_in_study"]}
-             for name, info in stand_ins.items()]
+            [
+                {
+                    "parameter": name,
+                    "value": info["value"],
+                    "unit": model.space[name].unit,
+                    "source": info["source"],
+                    "set in study": info["set_in_study"],
+                }
+                for name, info in stand_ins.items()
+            ]
         )
         sections.append(
             Section(
@@ -131,8 +155,14 @@ def compensation_sections(
         Section(
             "References",
             paragraphs=list(model.references)
-            + ["Cohort values: " + (placement.table["source"].iloc[-1]
-                                    if placement is not None else "none")],
+            + [
+                "Cohort values: "
+                + (
+                    placement.table["source"].iloc[-1]
+                    if placement is not None
+                    else "none"
+                )
+            ],
         )
     )
     return sections

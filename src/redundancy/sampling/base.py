@@ -140,7 +140,4 @@ class Design(ABC):
         return self.size
 
     def __repr__(self) -> str:
-        return (
-            f"<{type(self).__name__}: {self.size} rows over "
-            f"{', '.join(self.names)}>"
-        )
+        return f"<{type(self).__name__}: {self.size} rows over {', '.join(self.names)}>"

@@ -127,4 +127,5 @@ class GridDesign(Design):
         )
 
     def settings(self) -> dict[str, Any]:
-        return {"levels": {n: v.tolist() for n, v in zip(self.names, self.values)}}
+        pairs = zip(self.names, self.values, strict=True)
+        return {"levels": {name: values.tolist() for name, values in pairs}}

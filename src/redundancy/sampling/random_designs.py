@@ -38,7 +38,11 @@ def _check_count(n: int, sampler: str) -> int:
 
 class _SeededDesign(Design):
     def __init__(
-        self, space: ParameterSpace, n: int, seed: int, names: Sequence[str] | None
+        self,
+        space: ParameterSpace,
+        n: int,
+        seed: int,
+        names: Sequence[str] | None = None,
     ) -> None:
         super().__init__(space, names)
         self.n = _check_count(n, self.sampler)

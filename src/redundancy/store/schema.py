@@ -26,6 +26,7 @@ __all__ = [
     "RESERVED_COLUMNS",
     "SCHEMA_VERSION",
     "RunRecord",
+    "add_simulation_columns",
     "create_tables",
     "quote",
 ]
@@ -61,15 +62,6 @@ _TABLES = (
         git_commit VARCHAR
     )
     """,
-    """
-    CREATE TABLE IF NOT EXISTS simulations (
-        run_id INTEGER NOT NULL,
-        sample_id BIGINT NOT NULL,
-        status VARCHAR NOT NULL,
-        reason VARCHAR,
-        PRIMARY KEY (run_id, sample_id)
-    )
-    """,
 )
 
 
@@ -79,12 +71,30 @@ def quote(identifier: str) -> str:
 
 
 def create_tables(connection: Any) -> None:
-    """Create the tables if they are missing and record the schema version."""
+    """Create ``meta`` and ``runs`` if they are missing; record the schema version."""
     for statement in _TABLES:
         connection.execute(statement)
     connection.execute(
         "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION]
     )
+
+
+def add_simulation_columns(connection: Any, names: list[str]) -> None:
+    """Create ``simulations`` or add the DOUBLE columns ``names`` it lacks.
+
+    A new table gets the columns between ``sample_id`` and ``status``, so a
+    database of one run lists parameters, readouts, status and reason in order.
+    """
+    columns = "".join(f"{quote(name)} DOUBLE, " for name in names)
+    connection.execute(
+        "CREATE TABLE IF NOT EXISTS simulations (run_id INTEGER NOT NULL, "
+        f"sample_id BIGINT NOT NULL, {columns}status VARCHAR NOT NULL, "
+        "reason VARCHAR, PRIMARY KEY (run_id, sample_id))"
+    )
+    for name in names:
+        connection.execute(
+            f"ALTER TABLE simulations ADD COLUMN IF NOT EXISTS {quote(name)} DOUBLE"
+        )
 
 
 @dataclass

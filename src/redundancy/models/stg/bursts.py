@@ -2,9 +2,10 @@
 
 The kernels loop over the runs of a batch and over the stored spike and
 plateau times of each cell, so a batch of thousands of runs takes
-milliseconds. They fill preallocated output arrays and never raise; the
-Python layer in :mod:`redundancy.models.stg.features` validates the record,
-builds the readout table and explains undefined values.
+milliseconds. They fill preallocated output arrays and do not check their
+inputs, so the Python layer in :mod:`redundancy.models.stg.features`
+validates the record first. That layer also builds the readout table and
+explains undefined values.
 
 Burst rule (Gonçalves et al. 2020; the mackelab ``pyloric`` summary
 statistics): a burst ends at an inter-spike interval of at least
@@ -93,7 +94,7 @@ def mean_longest_plateau(
     """Return the mean over burst cycles of the longest stretch above threshold.
 
     A cycle runs from one burst start to the next; the last one ends with the
-    recording. ``intervals`` holds ascending, non-overlapping (start, end)
+    recording. ``intervals`` contains ascending, non-overlapping (start, end)
     pairs in ms; an end of NaN means the stretch lasts to the end of the
     recording. A mean below ``plateau_min_ms`` is replaced by
     ``plateau_fill_ms`` so that the width of single spikes is not reported as
@@ -220,8 +221,8 @@ def network_kernel(
     Cells are ordered AB/PD, LP, PY. The AB/PD burst starts divide time into
     cycles. A cycle is triphasic when each cell starts exactly one burst in
     it. The run is triphasic when it has at least ``min_cycles`` cycles and
-    at least ``triphasic_fraction`` of them are triphasic; only then are the
-    delay, phase and gap features computed, as means over triphasic cycles.
+    at least ``triphasic_fraction`` of them are triphasic. Only triphasic
+    runs get delay, phase and gap features, as means over triphasic cycles.
     The run is pyloric-like when it is triphasic and at least
     ``ordered_fraction`` of its triphasic cycles have LP start <= PY start,
     LP end <= PY end and AB/PD end <= LP start (Prinz et al. 2004, as coded

@@ -112,9 +112,9 @@ def classify_activity(codes: Any) -> np.ndarray:
     finite = np.isfinite(values)
     unknown = finite & ~np.isin(values, list(ACTIVITY_NAMES))
     if unknown.any():
-        bad = values[unknown].ravel()[0]
+        bad = float(values[unknown].ravel()[0])
         raise InputError(
-            f"unknown activity code {bad!r}; valid codes are "
+            f"unknown activity code {bad:g}; valid codes are "
             + ", ".join(f"{code} ({name})" for code, name in ACTIVITY_NAMES.items())
         )
     for code, name in ACTIVITY_NAMES.items():

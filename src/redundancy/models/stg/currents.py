@@ -139,16 +139,12 @@ def time_constants(v: float, out: np.ndarray) -> None:
     out[2] = 43.4 - 42.6 * _sigmoid(v, 68.1, -20.5)
     out[3] = 210.0 - 179.6 * _sigmoid(v, 55.0, -16.9)
     out[4] = 2.8 + 14.0 / (math.exp((v + 27.0) / 10.0) + math.exp((v + 70.0) / -13.0))
-    out[5] = 120.0 + 300.0 / (
-        math.exp((v + 55.0) / 9.0) + math.exp((v + 65.0) / -16.0)
-    )
+    out[5] = 120.0 + 300.0 / (math.exp((v + 55.0) / 9.0) + math.exp((v + 65.0) / -16.0))
     out[6] = 23.2 - 20.8 * _sigmoid(v, 32.9, -15.2)
     out[7] = 77.2 - 58.4 * _sigmoid(v, 38.9, -26.5)
     out[8] = 180.6 - 150.2 * _sigmoid(v, 46.0, -22.7)
     out[9] = 14.4 - 12.8 * _sigmoid(v, 28.3, -19.2)
-    out[10] = 2.0 / (
-        math.exp((v + 169.7) / -11.6) + math.exp((v - 26.7) / 14.3)
-    )
+    out[10] = 2.0 / (math.exp((v + 169.7) / -11.6) + math.exp((v - 26.7) / 14.3))
     # tau_s = (1 - s_inf) / k_minus, with 1 - s_inf written without cancellation.
     one_minus = 1.0 / (1.0 + math.exp((v - SYN_V_TH_MV) / SYN_DELTA_MV))
     out[11] = one_minus / 0.025
@@ -157,7 +153,11 @@ def time_constants(v: float, out: np.ndarray) -> None:
 
 @njit(cache=True, error_model="numpy")
 def gating_row(
-    v: float, rate_factors: np.ndarray, step_ms: float, scratch: np.ndarray, out: np.ndarray
+    v: float,
+    rate_factors: np.ndarray,
+    step_ms: float,
+    scratch: np.ndarray,
+    out: np.ndarray,
 ) -> None:
     """Write one table row at ``v`` (mV): steady states and decay factors.
 

@@ -12,8 +12,9 @@ Row status:
 - ``"ok"``: every readout is finite.
 - ``"undefined"`` (:data:`STATUS_UNDEFINED`): the run is valid, but some
   readouts have no value, e.g. a silent cell has no burst period or a
-  non-triphasic network has no phases. Those readouts are NaN and the
-  ``reason`` says why ("silent: no bursts", "LP silent; not triphasic: ...").
+  non-triphasic network has no phases. Those readouts are NaN, and the
+  ``reason`` column gives the cause, e.g. "silent: no bursts" or
+  "LP silent".
 - ``"failed"``: the integration diverged or a spike buffer overflowed, so the
   recorded spikes cannot be trusted.
 
@@ -106,6 +107,10 @@ def neuron_features(
     -30 mV, replaced by ``plateau_fill_ms`` when it is below
     ``plateau_min_ms``. The defaults 5 ms and 2.5 ms equal the 200 and 100
     samples of the ``pyloric`` package at its time step of 0.025 ms.
+
+    Burst duration and burst period are means over different sets of bursts,
+    so the duty cycle of an irregular cell can exceed 1 (for example one
+    short burst followed by one burst that lasts the rest of the window).
 
     Args:
         record: recording of the batch.
@@ -210,9 +215,9 @@ def neuron_features(
             continue
         count = int(record.spike_counts[i, cell])
         if count > spike_capacity:
-            kept = values[i, _COUNT_BASED].copy()
+            count_based_values = values[i, _COUNT_BASED].copy()
             values[i] = np.nan
-            values[i, _COUNT_BASED] = kept
+            values[i, _COUNT_BASED] = count_based_values
             status[i] = STATUS_FAILED
             reason[i] = spike_overflow(count, spike_capacity)
             continue
@@ -281,7 +286,8 @@ def network_features(
         silent_rate_hz: firing rate in Hz at or below which a cell is named
             silent in the reason.
         min_cycles: number of AB/PD cycles a triphasic network needs at
-            least.
+            least. NOTE: the ``pyloric`` package (commit 0c7dd2e) requires two
+            AB/PD burst starts, i.e. one cycle; pass 1 to match it.
         triphasic_fraction: fraction of cycles that must be triphasic.
         ordered_fraction: fraction of triphasic cycles that must be in
             pyloric order.
@@ -352,7 +358,9 @@ def network_features(
     rates = 1000.0 * record.spike_counts / record.duration_ms
     spike_capacity = record.spike_times_ms.shape[2]
     plateau_capacity = record.plateau_intervals_ms.shape[2]
-    plateau_columns = [_NETWORK_COLUMN[f"plateau_duration_{cell}_ms"] for cell in CELL_KEYS]
+    plateau_columns = [
+        _NETWORK_COLUMN[f"plateau_duration_{cell}_ms"] for cell in CELL_KEYS
+    ]
     triphasic_column = _NETWORK_COLUMN["triphasic"]
     pyloric_column = _NETWORK_COLUMN["pyloric_like"]
     for i in range(n_runs):

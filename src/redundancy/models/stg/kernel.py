@@ -133,8 +133,16 @@ def _advance(
     h = 0.5 * dt if half else dt
     for c in range(n_cells):
         _gating(
-            coef[c * N_CELL_STATES, b], half, table, v_low, inv_step, exact, rates,
-            dt, scratch, rows[c],
+            coef[c * N_CELL_STATES, b],
+            half,
+            table,
+            v_low,
+            inv_step,
+            exact,
+            rates,
+            dt,
+            scratch,
+            rows[c],
         )
     n_states_cells = n_cells * N_CELL_STATES
     for c in range(n_cells):
@@ -170,7 +178,7 @@ def _advance(
         ca_inf = CA_REST_UM - _CA_PER_DENSITY * g_ca * (v - e_ca)
 
         v_src = src[base, b]
-        if g_total > 0.0:
+        if g_total != 0.0:
             v_inf = g_e / g_total
             dst[base, b] = v_inf + (v_src - v_inf) * math.exp(-h * g_total / C_M_UF_CM2)
         else:
@@ -341,20 +349,83 @@ def integrate(
                 run = start + b
                 if scheme == 0:
                     _advance(
-                        y, y, y, b, run, False, n_cells, gbar, gsyn, syn_pre,
-                        syn_type, syn_state, syn_post, syn_erev, nernst, ca_full,
-                        table, v_low, inv_step, exact, rates, dt, scratch, rows,
+                        y,
+                        y,
+                        y,
+                        b,
+                        run,
+                        False,
+                        n_cells,
+                        gbar,
+                        gsyn,
+                        syn_pre,
+                        syn_type,
+                        syn_state,
+                        syn_post,
+                        syn_erev,
+                        nernst,
+                        ca_full,
+                        table,
+                        v_low,
+                        inv_step,
+                        exact,
+                        rates,
+                        dt,
+                        scratch,
+                        rows,
                     )
                 else:
                     _advance(
-                        y, y, y_half, b, run, True, n_cells, gbar, gsyn, syn_pre,
-                        syn_type, syn_state, syn_post, syn_erev, nernst, ca_half,
-                        table, v_low, inv_step, exact, rates, dt, scratch, rows,
+                        y,
+                        y,
+                        y_half,
+                        b,
+                        run,
+                        True,
+                        n_cells,
+                        gbar,
+                        gsyn,
+                        syn_pre,
+                        syn_type,
+                        syn_state,
+                        syn_post,
+                        syn_erev,
+                        nernst,
+                        ca_half,
+                        table,
+                        v_low,
+                        inv_step,
+                        exact,
+                        rates,
+                        dt,
+                        scratch,
+                        rows,
                     )
                     _advance(
-                        y, y_half, y, b, run, False, n_cells, gbar, gsyn, syn_pre,
-                        syn_type, syn_state, syn_post, syn_erev, nernst, ca_full,
-                        table, v_low, inv_step, exact, rates, dt, scratch, rows,
+                        y,
+                        y_half,
+                        y,
+                        b,
+                        run,
+                        False,
+                        n_cells,
+                        gbar,
+                        gsyn,
+                        syn_pre,
+                        syn_type,
+                        syn_state,
+                        syn_post,
+                        syn_erev,
+                        nernst,
+                        ca_full,
+                        table,
+                        v_low,
+                        inv_step,
+                        exact,
+                        rates,
+                        dt,
+                        scratch,
+                        rows,
                     )
                 for c in range(n_cells):
                     base = c * N_CELL_STATES
@@ -365,9 +436,23 @@ def integrate(
                         diverged[run] = True
                     elif k >= n_transient:
                         above[c, b] = _record(
-                            k, n_transient, dt, v, ca, run, c, vp1[c, b], vp2[c, b],
-                            above[c, b], spike_times, spike_counts, plateaus,
-                            plateau_counts, v_min, v_max, ca_sum,
+                            k,
+                            n_transient,
+                            dt,
+                            v,
+                            ca,
+                            run,
+                            c,
+                            vp1[c, b],
+                            vp2[c, b],
+                            above[c, b],
+                            spike_times,
+                            spike_counts,
+                            plateaus,
+                            plateau_counts,
+                            v_min,
+                            v_max,
+                            ca_sum,
                         )
                         if trace_stride > 0 and (k - n_transient) % trace_stride == 0:
                             sample = (k - n_transient) // trace_stride

@@ -178,9 +178,7 @@ class StgNeuron(_StgModel):
 
     name = "stg_neuron"
     version = "1"
-    references = _REFERENCES[:1] + (
-        "Alonso LM, Marder E (2020). eLife 9:e55470.",
-    )
+    references = _REFERENCES[:1] + ("Alonso LM, Marder E (2020). eLife 9:e55470.",)
     n_cells = 1
 
     readouts = NEURON_READOUTS
@@ -242,9 +240,7 @@ class PyloricNetwork(_StgModel):
             "abpd2_lp3_py1": ("abpd_2", "lp_3", "py_1"),
             "abpd5_lp4_py5": ("abpd_5", "lp_4", "py_5"),
         }
-        return {
-            name: presets.network_values(*cells) for name, cells in combos.items()
-        }
+        return {name: presets.network_values(*cells) for name, cells in combos.items()}
 
     def simulate_batch(self, values: np.ndarray) -> BatchResult:
         """Simulate (n, d) parameter sets and compute the network readouts."""

@@ -83,7 +83,15 @@ PRINZ2003_GRID: dict[str, tuple[float, ...]] = {
 #: The seven synapses in the order of Prinz et al. (2004): AB->LP, PD->LP,
 #: AB->PY, PD->PY, LP->AB/PD, LP->PY, PY->LP.
 SYNAPSE_NAMES = ("ab_lp", "pd_lp", "ab_py", "pd_py", "lp_abpd", "lp_py", "py_lp")
-_SYNAPSE_LABELS = ("AB->LP", "PD->LP", "AB->PY", "PD->PY", "LP->AB/PD", "LP->PY", "PY->LP")
+_SYNAPSE_LABELS = (
+    "AB->LP",
+    "PD->LP",
+    "AB->PY",
+    "PD->PY",
+    "LP->AB/PD",
+    "LP->PY",
+    "PY->LP",
+)
 _SYNAPSE_KINDS = ("glut", "chol", "glut", "chol", "glut", "glut", "glut")
 
 #: Synapse strengths swept by Prinz et al. (2004), in nS, per synapse. The
@@ -112,12 +120,36 @@ _CELL_LABELS = ("AB/PD", "LP", "PY")
 
 # Prior of Gonçalves et al. (2020) for membrane conductances, mS/cm^2.
 _PRIOR_BOUNDS = {
-    "abpd": ((0, 500), (0, 7.5), (0, 8), (0, 60), (0, 15), (25, 150), (0, 0.02),
-             (0, 0.01)),
-    "lp": ((0, 200), (0, 2.5), (2, 12), (10, 60), (0, 10), (0, 125), (0, 0.06),
-           (0.01, 0.04)),
-    "py": ((0, 600), (0, 12.5), (0, 4), (30, 60), (0, 5), (50, 150), (0, 0.06),
-           (0, 0.04)),
+    "abpd": (
+        (0, 500),
+        (0, 7.5),
+        (0, 8),
+        (0, 60),
+        (0, 15),
+        (25, 150),
+        (0, 0.02),
+        (0, 0.01),
+    ),
+    "lp": (
+        (0, 200),
+        (0, 2.5),
+        (2, 12),
+        (10, 60),
+        (0, 10),
+        (0, 125),
+        (0, 0.06),
+        (0.01, 0.04),
+    ),
+    "py": (
+        (0, 600),
+        (0, 12.5),
+        (0, 4),
+        (30, 60),
+        (0, 5),
+        (50, 150),
+        (0, 0.06),
+        (0, 0.04),
+    ),
 }
 _DEFAULT_CELLS = {"abpd": "abpd_1", "lp": "lp_3", "py": "py_1"}
 

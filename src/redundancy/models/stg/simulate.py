@@ -192,8 +192,13 @@ def run_batch(
     n, n_cells, _ = gbar.shape
     names = NETWORK_CELLS if n_cells == 3 else ("cell",)
     record = SpikeRecord.empty(
-        n, n_cells, settings.max_spikes, settings.max_intervals,
-        settings.window_ms, settings.dt_ms, names,
+        n,
+        n_cells,
+        settings.max_spikes,
+        settings.max_intervals,
+        settings.window_ms,
+        settings.dt_ms,
+        names,
     )
     record.v_min_mv[:] = np.inf
     record.v_max_mv[:] = -np.inf
@@ -227,19 +232,37 @@ def run_batch(
         part = record.select(rows)
         part_trace = np.ascontiguousarray(trace[rows])
         logger.debug(
-            "integrating %d runs at %.2f degC, %d steps", rows.size, temp,
+            "integrating %d runs at %.2f degC, %d steps",
+            rows.size,
+            temp,
             settings.n_steps,
         )
         integrate(
-            gbar_eff[rows], np.ascontiguousarray(gsyn[rows]), *wiring,
+            gbar_eff[rows],
+            np.ascontiguousarray(gsyn[rows]),
+            *wiring,
             float(currents.nernst_factor_mv(temp)),
             temperature.calcium_rate_factor(temp, settings.q10),
-            table, _TABLE_V_LOW_MV, 1.0 / settings.table_step_mv,
-            settings.gating == "exact", rates, settings.dt_ms,
-            settings.n_steps, settings.n_transient, SCHEMES[settings.scheme], block,
-            part.spike_times_ms, part.spike_counts, part.plateau_intervals_ms,
-            part.plateau_counts, part.v_min_mv, part.v_max_mv, part.ca_mean_um,
-            part.diverged, part_trace, trace_stride,
+            table,
+            _TABLE_V_LOW_MV,
+            1.0 / settings.table_step_mv,
+            settings.gating == "exact",
+            rates,
+            settings.dt_ms,
+            settings.n_steps,
+            settings.n_transient,
+            SCHEMES[settings.scheme],
+            block,
+            part.spike_times_ms,
+            part.spike_counts,
+            part.plateau_intervals_ms,
+            part.plateau_counts,
+            part.v_min_mv,
+            part.v_max_mv,
+            part.ca_mean_um,
+            part.diverged,
+            part_trace,
+            trace_stride,
         )
         _scatter(record, part, rows)
         trace[rows] = part_trace
@@ -255,8 +278,14 @@ def run_batch(
 
 def _scatter(record: SpikeRecord, part: SpikeRecord, rows: np.ndarray) -> None:
     for name in (
-        "spike_times_ms", "spike_counts", "plateau_intervals_ms", "plateau_counts",
-        "v_min_mv", "v_max_mv", "ca_mean_um", "diverged",
+        "spike_times_ms",
+        "spike_counts",
+        "plateau_intervals_ms",
+        "plateau_counts",
+        "v_min_mv",
+        "v_max_mv",
+        "ca_mean_um",
+        "diverged",
     ):
         getattr(record, name)[rows] = getattr(part, name)
 

@@ -41,7 +41,15 @@ __all__ = [
 #: Temperature at which all Q10 factors are 1, in degC.
 REFERENCE_TEMPERATURE_DEGC = 10.0
 
-_TAU_M_Q10 = {"na": 2.4, "cat": 2.4, "cas": 2.0, "a": 2.4, "kca": 1.6, "kd": 2.4, "h": 2.4}
+_TAU_M_Q10 = {
+    "na": 2.4,
+    "cat": 2.4,
+    "cas": 2.0,
+    "a": 2.4,
+    "kca": 1.6,
+    "kd": 2.4,
+    "h": 2.4,
+}
 
 #: Q10 of every temperature-dependent process, by name.
 DEFAULT_Q10: dict[str, float] = {
@@ -57,7 +65,11 @@ DEFAULT_Q10: dict[str, float] = {
     "tau_ca": 2.0,
 }
 
-_RATE_KEYS = (*(f"tau_{gate}" for gate in GATES), "tau_glutamatergic", "tau_cholinergic")
+_RATE_KEYS = (
+    *(f"tau_{gate}" for gate in GATES),
+    "tau_glutamatergic",
+    "tau_cholinergic",
+)
 
 
 def resolve_q10(q10: Mapping[str, float] | None) -> dict[str, float]:

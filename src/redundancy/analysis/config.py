@@ -1,0 +1,249 @@
+"""The ``analyses`` section of a study file and the stage that runs it.
+
+Example (YAML)::
+
+    analyses:
+      criterion: {kind: target, targets: {period_ms: {value: 1000, tolerance: 0.2,
+                                                       relative: true}}}
+      redundancy: {tolerance: 0.02}
+      fisher: {at: {g_na: 100}}
+      sobol: {n: 1024, within_good_set: true}
+      morris: {trajectories: 20}
+      oat: {delta: 0.2}
+
+Every analysis writes ``<name>.json``, ``<name>.csv`` and ``<name>.png`` to
+the output folder, and :func:`run_analyses` returns their JSON summaries.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from redundancy.analysis.criteria import Criterion, good_set
+from redundancy.analysis.fisher import fisher_information
+from redundancy.analysis.morris import morris
+from redundancy.analysis.oat import one_at_a_time
+from redundancy.analysis.redundancy_summary import redundancy_summary
+from redundancy.analysis.results import jsonable, write_result
+from redundancy.analysis.sensitivity import sobol_indices
+from redundancy.errors import InputError
+from redundancy.models.base import Model
+from redundancy.seeding import stage_seed
+
+__all__ = [
+    "AnalysesConfig",
+    "FisherConfig",
+    "MorrisConfig",
+    "OATConfig",
+    "RedundancyConfig",
+    "SobolConfig",
+    "run_analyses",
+]
+
+logger = logging.getLogger(__name__)
+
+_FORBID = ConfigDict(extra="forbid")
+
+
+class RedundancyConfig(BaseModel):
+    """Options of :func:`~redundancy.analysis.redundancy_summary`."""
+
+    model_config = _FORBID
+    tolerance: float = Field(0.02, gt=0)
+    max_anchors: int = Field(200_000, ge=1)
+    neighbours: int = Field(32, ge=1)
+
+
+class FisherConfig(BaseModel):
+    """Options of :func:`~redundancy.analysis.fisher_information`.
+
+    ``at`` is a parameter set by name, or ``"good_set_median"`` for the good
+    circuit closest to the good set's median (defaults when omitted).
+    """
+
+    model_config = _FORBID
+    at: dict[str, float] | Literal["defaults", "good_set_median"] = "defaults"
+    log_parameters: bool = True
+    readout_scale: Literal["relative", "absolute"] | float | dict[str, float] = (
+        "relative"
+    )
+    step: float = Field(1e-3, gt=0, lt=1)
+
+
+class SobolConfig(BaseModel):
+    """Options of :func:`~redundancy.analysis.sobol_indices`."""
+
+    model_config = _FORBID
+    n: int = Field(1024, ge=2)
+    within_good_set: bool = False
+    failure_policy: Literal["raise", "drop", "impute-mean", "as-bad"] = "raise"
+    parameters: list[str] | None = None
+    readouts: list[str] | None = None
+
+
+class MorrisConfig(BaseModel):
+    """Options of :func:`~redundancy.analysis.morris`."""
+
+    model_config = _FORBID
+    trajectories: int = Field(20, ge=2)
+    num_levels: int = Field(4, ge=2)
+    failure_policy: Literal["raise", "drop"] = "raise"
+    parameters: list[str] | None = None
+    readouts: list[str] | None = None
+
+
+class OATConfig(BaseModel):
+    """Options of :func:`~redundancy.analysis.one_at_a_time`."""
+
+    model_config = _FORBID
+    at: dict[str, float] | None = None
+    delta: float = Field(0.2, gt=0, lt=1)
+    repeats: int = Field(1, ge=1)
+
+
+class AnalysesConfig(BaseModel):
+    """The analyses to run after a population is simulated.
+
+    A section left out (None) is not run. The good set and the redundancy
+    summary need ``criterion`` and a population table; the others need only
+    the model.
+    """
+
+    model_config = _FORBID
+    criterion: Criterion | None = None
+    redundancy: RedundancyConfig | None = None
+    fisher: FisherConfig | None = None
+    sobol: SobolConfig | None = None
+    morris: MorrisConfig | None = None
+    oat: OATConfig | None = None
+
+
+def _stage_int(seed: int, stage: str) -> int:
+    return int(stage_seed(seed, stage).generate_state(1)[0])
+
+
+def _fisher_point(
+    config: FisherConfig, model: Model, table: pd.DataFrame | None, good: Any
+) -> dict[str, float] | None:
+    if isinstance(config.at, dict):
+        return config.at
+    if config.at == "defaults":
+        return None
+    if good is None or good.size == 0:
+        raise InputError(
+            "fisher.at is 'good_set_median' but there is no non-empty good set; "
+            "give a criterion that some circuits meet, or at: {name: value}"
+        )
+    unit = model.space.to_unit(good.rows[model.space.names].to_numpy(dtype=float))
+    median = pd.DataFrame(unit).median().to_numpy()
+    closest = int(((unit - median) ** 2).sum(axis=1).argmin())
+    row = good.rows.iloc[closest]
+    return {name: float(row[name]) for name in model.space.names}
+
+
+def run_analyses(
+    config: AnalysesConfig,
+    model: Model,
+    table: pd.DataFrame | None,
+    out_dir: str | Path,
+    seed: int,
+) -> dict[str, Any]:
+    """Run the configured analyses, write their files and return a summary.
+
+    Args:
+        config: the ``analyses`` section.
+        model: the study's model.
+        table: the population table (parameters, readouts, status), or None
+            when only model-based analyses are configured.
+        out_dir: folder for ``<analysis>.json/.csv/.png``.
+        seed: the study seed; each analysis derives its own stream.
+
+    Returns:
+        JSON-serialisable results by analysis name, each with its ``files``.
+
+    Raises:
+        InputError: when an analysis needs a criterion or table that is missing.
+    """
+    out_dir = Path(out_dir)
+    summary: dict[str, Any] = {}
+    good = None
+
+    def record(name: str, result: Any) -> None:
+        files = write_result(result, out_dir, name)
+        summary[name] = {**jsonable(result.to_dict()), "files": files}
+        logger.info("analysis %s finished; wrote %s", name, files["json"])
+
+    if config.criterion is not None and table is not None:
+        good = good_set(
+            table,
+            config.criterion,
+            readouts=[c for c in model.readout_names if c in table.columns],
+            parameters=model.space.names,
+        )
+        record("good_set", good)
+    if config.redundancy is not None:
+        if config.criterion is None or table is None:
+            raise InputError("analyses.redundancy needs analyses.criterion and a table")
+        options = config.redundancy
+        summary_result = redundancy_summary(
+            table,
+            model,
+            config.criterion,
+            tolerance=options.tolerance,
+            max_anchors=options.max_anchors,
+            neighbours=options.neighbours,
+            seed=_stage_int(seed, "analysis-redundancy"),
+        )
+        record("redundancy", summary_result)
+    if config.fisher is not None:
+        options = config.fisher
+        result = fisher_information(
+            model,
+            _fisher_point(options, model, table, good),
+            log_parameters=options.log_parameters,
+            readout_scale=options.readout_scale,
+            step=options.step,
+        )
+        record("fisher", result)
+    if config.sobol is not None:
+        options = config.sobol
+        if options.within_good_set and config.criterion is None:
+            raise InputError("analyses.sobol.within_good_set needs analyses.criterion")
+        result = sobol_indices(
+            model,
+            options.parameters,
+            n=options.n,
+            seed=_stage_int(seed, "analysis-sobol"),
+            readouts=options.readouts,
+            within=config.criterion if options.within_good_set else None,
+            failure_policy=options.failure_policy,
+        )
+        record("sobol", result)
+    if config.morris is not None:
+        options = config.morris
+        result = morris(
+            model,
+            options.parameters,
+            trajectories=options.trajectories,
+            num_levels=options.num_levels,
+            seed=_stage_int(seed, "analysis-morris"),
+            readouts=options.readouts,
+            failure_policy=options.failure_policy,
+        )
+        record("morris", result)
+    if config.oat is not None:
+        options = config.oat
+        result = one_at_a_time(
+            model,
+            options.at,
+            delta=options.delta,
+            repeats=options.repeats,
+            seed=_stage_int(seed, "analysis-oat"),
+        )
+        record("oat", result)
+    return summary

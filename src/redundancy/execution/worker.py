@@ -1,0 +1,41 @@
+"""Functions that run on worker processes; module level so they pickle by name."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+
+from redundancy.models.base import Model
+
+__all__ = ["install_model", "simulate_chunk", "simulate_with_installed_model"]
+
+# The model of a process-pool worker, installed once by the pool's initializer
+# so it is not pickled again with every chunk.
+_installed_model: Model | None = None
+
+
+def install_model(model: Model) -> None:
+    """Keep ``model`` for :func:`simulate_with_installed_model` in this process."""
+    global _installed_model
+    _installed_model = model
+
+
+def simulate_chunk(model: Model, values: np.ndarray) -> tuple[pd.DataFrame, float]:
+    """Simulate an (n, d) array of parameter sets.
+
+    Returns:
+        The readout table of :meth:`Model.simulate` (readouts, ``status``,
+        ``reason``) and the time it took, in seconds.
+    """
+    start = time.perf_counter()
+    frame = model.simulate(values)
+    return frame, time.perf_counter() - start
+
+
+def simulate_with_installed_model(values: np.ndarray) -> tuple[pd.DataFrame, float]:
+    """Run :func:`simulate_chunk` with the model given to :func:`install_model`."""
+    if _installed_model is None:
+        raise RuntimeError("no model installed in this worker process")
+    return simulate_chunk(_installed_model, values)
