@@ -40,11 +40,15 @@ def scipy_peak(p: dict, duration_ms: float) -> float:
     """PSP peak of one parameter set with solve_ivp."""
 
     def rhs(t, y):
-        g_e = p["g_e_scale"] * p["g_e_peak_ns"] * _waveform(
-            t, p["tau_rise_e_ms"], p["tau_decay_e_ms"]
+        g_e = (
+            p["g_e_scale"]
+            * p["g_e_peak_ns"]
+            * _waveform(t, p["tau_rise_e_ms"], p["tau_decay_e_ms"])
         )
-        g_i = p["g_i_scale"] * p["g_i_peak_ns"] * _waveform(
-            t - p["delay_i_ms"], p["tau_rise_i_ms"], p["tau_decay_i_ms"]
+        g_i = (
+            p["g_i_scale"]
+            * p["g_i_peak_ns"]
+            * _waveform(t - p["delay_i_ms"], p["tau_rise_i_ms"], p["tau_decay_i_ms"])
         )
         v = y[0]
         current = (
@@ -55,8 +59,16 @@ def scipy_peak(p: dict, duration_ms: float) -> float:
         return [current / p["c_pf"]]
 
     t_eval = np.arange(0, duration_ms, 0.025)
-    solution = solve_ivp(rhs, (0, duration_ms), [p["v_hold_mv"]], method="LSODA",
-                         rtol=1e-8, atol=1e-10, t_eval=t_eval, max_step=0.5)
+    solution = solve_ivp(
+        rhs,
+        (0, duration_ms),
+        [p["v_hold_mv"]],
+        method="LSODA",
+        rtol=1e-8,
+        atol=1e-10,
+        t_eval=t_eval,
+        max_step=0.5,
+    )
     return float(np.max(solution.y[0] - p["v_hold_mv"]))
 
 
@@ -76,18 +88,22 @@ def brian_peaks(table: pd.DataFrame, defaults: dict, duration_ms: float, dt_ms: 
         norm[key] = np.exp(-t_peak / hi) - np.exp(-t_peak / lo)
     equations = f"""
     dv/dt = (-g_l*(v - v_hold) - g_e*(v - e_e) - g_i*(v - e_i)) / c : volt
-    g_e = s_e * {d['g_e_peak_ns']}*nS * (exp(-t/({hi_e}*ms)) - exp(-t/({lo_e}*ms))) / {norm['e']} : siemens
-    g_i = s_i * {d['g_i_peak_ns']}*nS * int(t > {d['delay_i_ms']}*ms) * (exp(-(t - {d['delay_i_ms']}*ms)/({hi_i}*ms)) - exp(-(t - {d['delay_i_ms']}*ms)/({lo_i}*ms))) / {norm['i']} : siemens
+    g_e = s_e * {d["g_e_peak_ns"]}*nS * (exp(-t/({hi_e}*ms)) - exp(-t/({lo_e}*ms))) / {norm["e"]} : siemens
+    g_i = s_i * {d["g_i_peak_ns"]}*nS * int(t > {d["delay_i_ms"]}*ms) * (exp(-(t - {d["delay_i_ms"]}*ms)/({hi_i}*ms)) - exp(-(t - {d["delay_i_ms"]}*ms)/({lo_i}*ms))) / {norm["i"]} : siemens
     s_e : 1
     s_i : 1
     peak : volt
     """  # noqa: E501
     namespace = {
-        "g_l": d["g_l_ns"] * b2.nS, "v_hold": d["v_hold_mv"] * b2.mV,
-        "e_e": d["e_e_mv"] * b2.mV, "e_i": d["e_i_mv"] * b2.mV, "c": d["c_pf"] * b2.pF,
+        "g_l": d["g_l_ns"] * b2.nS,
+        "v_hold": d["v_hold_mv"] * b2.mV,
+        "e_e": d["e_e_mv"] * b2.mV,
+        "e_i": d["e_i_mv"] * b2.mV,
+        "c": d["c_pf"] * b2.pF,
     }
-    group = b2.NeuronGroup(len(table), equations, method="exponential_euler",
-                           namespace=namespace)
+    group = b2.NeuronGroup(
+        len(table), equations, method="exponential_euler", namespace=namespace
+    )
     group.v = d["v_hold_mv"] * b2.mV
     group.peak = 0 * b2.mV
     group.s_e = table["g_e_scale"].to_numpy()
@@ -101,44 +117,72 @@ def brian_peaks(table: pd.DataFrame, defaults: dict, duration_ms: float, dt_ms: 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=201, help="grid points per axis")
-    parser.add_argument("--scipy-subset", type=int, default=40,
-                        help="parameter sets timed with solve_ivp, then extrapolated")
-    parser.add_argument("--skip-brian", action="store_true", help="skip the Brian2 peer")
+    parser.add_argument(
+        "--scipy-subset",
+        type=int,
+        default=40,
+        help="parameter sets timed with solve_ivp, then extrapolated",
+    )
+    parser.add_argument(
+        "--skip-brian", action="store_true", help="skip the Brian2 peer"
+    )
     parser.add_argument("--repeats", type=int, default=3, help="timed repeats (median)")
     args = parser.parse_args()
 
     numba.set_num_threads(1)
     model = redundancy.get_model("ei_psp")
     n = args.points**2
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}, numba {numba.__version__}, 1 thread")
-    map_landscape(model, "g_i_scale", "g_e_scale", readout="psp_peak_mv",
-                  x_range=(0, 1.5), y_range=(0, 1.5), points=5, show_progress=False)
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, numba {numba.__version__}, 1 thread"
+    )
+    map_landscape(
+        model,
+        "g_i_scale",
+        "g_e_scale",
+        readout="psp_peak_mv",
+        x_range=(0, 1.5),
+        y_range=(0, 1.5),
+        points=5,
+        show_progress=False,
+    )
     times = []
     for _ in range(args.repeats):
         start = time.perf_counter()
         landscape = map_landscape(
-            model, "g_i_scale", "g_e_scale", readout="psp_peak_mv",
-            x_range=(0, 1.5), y_range=(0, 1.5), points=args.points, show_progress=False,
+            model,
+            "g_i_scale",
+            "g_e_scale",
+            readout="psp_peak_mv",
+            x_range=(0, 1.5),
+            y_range=(0, 1.5),
+            points=args.points,
+            show_progress=False,
         )
         times.append(time.perf_counter() - start)
     ours = float(np.median(times))
-    print(f"redundancy ei_psp: {args.points}x{args.points} = {n} sims in {ours:.3f} s "
-          f"(median of {args.repeats}; {n / ours:,.0f} sims/s); target < 2 s")
+    print(
+        f"redundancy ei_psp: {args.points}x{args.points} = {n} sims in {ours:.3f} s "
+        f"(median of {args.repeats}; {n / ours:,.0f} sims/s); target < 2 s"
+    )
 
     table = landscape.to_frame()
     defaults = model.defaults()
     rng = np.random.default_rng(0)
     subset = table.iloc[rng.choice(n, size=args.scipy_subset, replace=False)]
     start = time.perf_counter()
-    reference = [scipy_peak({**defaults, **row}, model.duration_ms)
-                 for row in subset[["g_e_scale", "g_i_scale"]].to_dict("records")]
+    reference = [
+        scipy_peak({**defaults, **row}, model.duration_ms)
+        for row in subset[["g_e_scale", "g_i_scale"]].to_dict("records")
+    ]
     per_sim = (time.perf_counter() - start) / len(subset)
     scipy_total = per_sim * n
     error = np.max(np.abs(np.array(reference) - subset["psp_peak_mv"].to_numpy()))
-    print(f"scipy solve_ivp:   {per_sim * 1e3:.1f} ms/sim -> {scipy_total:.0f} s for the "
-          f"grid (extrapolated); ratio {scipy_total / ours:.0f}x; max |dpeak| "
-          f"{error:.2e} mV")
+    print(
+        f"scipy solve_ivp:   {per_sim * 1e3:.1f} ms/sim -> {scipy_total:.0f} s for the "
+        f"grid (extrapolated); ratio {scipy_total / ours:.0f}x; max |dpeak| "
+        f"{error:.2e} mV"
+    )
 
     if not args.skip_brian:
         try:
@@ -146,8 +190,10 @@ def main() -> None:
             peaks = brian_peaks(table, defaults, model.duration_ms, model.dt_ms)
             brian = time.perf_counter() - start
             error = np.max(np.abs(peaks - table["psp_peak_mv"].to_numpy()))
-            print(f"brian2 (numpy):    {brian:.2f} s; ratio {brian / ours:.1f}x; max "
-                  f"|dpeak| {error:.2e} mV (sampled peak, no refinement)")
+            print(
+                f"brian2 (numpy):    {brian:.2f} s; ratio {brian / ours:.1f}x; max "
+                f"|dpeak| {error:.2e} mV (sampled peak, no refinement)"
+            )
         except ImportError:
             print("brian2 not installed: pip install 'redundancy[bench]'")
 

@@ -55,7 +55,9 @@ def time_ours(values: np.ndarray, seconds: float, threads: int) -> tuple[float, 
     """Return (wall s, record bytes per simulation) of one batch run."""
     numba.set_num_threads(threads)
     gbar, gsyn = split(values)
-    settings = IntegrationSettings(dt_ms=DT_MS, duration_ms=seconds * 1e3, transient_ms=0)
+    settings = IntegrationSettings(
+        dt_ms=DT_MS, duration_ms=seconds * 1e3, transient_ms=0
+    )
     run_batch(gbar[:1], gsyn[:1], IntegrationSettings(duration_ms=10, transient_ms=0))
     start = time.perf_counter()
     record, _ = run_batch(gbar, gsyn, settings)
@@ -73,8 +75,10 @@ def time_pyloric(values: np.ndarray, seconds: float) -> float | None:
         import pandas as pd
         from pyloric import create_prior, simulate
     except ImportError as error:
-        print(f"pyloric: skipped ({error}); install with "
-              "`git clone https://github.com/mackelab/pyloric && pip install -e pyloric`")
+        print(
+            f"pyloric: skipped ({error}); install with "
+            "`git clone https://github.com/mackelab/pyloric && pip install -e pyloric`"
+        )
         return None
     prior = create_prior()
     columns = prior.sample((1,)).columns
@@ -128,8 +132,10 @@ def time_brian2(values: np.ndarray, seconds: float) -> float | None:
     g_kd : siemens/meter**2
     g_h : siemens/meter**2
     g_leak : siemens/meter**2
-    """
-    eqs = "\n".join(line for line in eqs.splitlines() if not line.strip().startswith("sig("))
+    """  # noqa: E501
+    eqs = "\n".join(
+        line for line in eqs.splitlines() if not line.strip().startswith("sig(")
+    )
     gbar, gsyn = split(values)
     n = len(values)
     cells = b2.NeuronGroup(3 * n, eqs, method="exponential_euler")
@@ -146,7 +152,7 @@ def time_brian2(values: np.ndarray, seconds: float) -> float | None:
     k_minus : 1/second
     i_syn_post = g_s*s*(v_post - e_s) : amp/meter**2 (summed)
     """
-    synapses = b2.Synapses(cells, cells, syn_eqs, method="euler")
+    synapses = b2.Synapses(cells, cells, syn_eqs, method="exponential_euler")
     pre_post = [(0, 1), (0, 1), (0, 2), (0, 2), (1, 0), (1, 2), (2, 1)]
     sources = np.concatenate([3 * np.arange(n) + p for p, _ in pre_post])
     targets = np.concatenate([3 * np.arange(n) + q for _, q in pre_post])
@@ -159,7 +165,10 @@ def time_brian2(values: np.ndarray, seconds: float) -> float | None:
     network.run(1 * b2.ms)
     start = time.perf_counter()
     network.run(seconds * b2.second)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    if not np.all(np.isfinite(cells.v[:])):
+        print("brian2: the run produced NaN voltages; its timing is not comparable")
+    return wall
 
 
 def dt_convergence(model_values: dict[str, float], seconds: float) -> None:
@@ -168,12 +177,17 @@ def dt_convergence(model_values: dict[str, float], seconds: float) -> None:
     values = model.space.to_array({k: [v] for k, v in model_values.items()})
     gbar, gsyn = split(values)
     reference_model = PyloricNetwork(
-        duration_ms=seconds * 1e3, transient_ms=1000, dt_ms=0.0025,
-        scheme="exp_midpoint", gating="exact",
+        duration_ms=seconds * 1e3,
+        transient_ms=1000,
+        dt_ms=0.0025,
+        scheme="exp_midpoint",
+        gating="exact",
     )
     converged = reference_model.simulate(values)["cycle_period_ms"].iloc[0]
-    print(f"converged cycle period (exp_midpoint, exact gating, dt 0.0025 ms): "
-          f"{converged:.1f} ms")
+    print(
+        f"converged cycle period (exp_midpoint, exact gating, dt 0.0025 ms): "
+        f"{converged:.1f} ms"
+    )
     for scheme in ("exp_euler", "exp_midpoint"):
         within = None
         for dt in (0.1, 0.05, 0.025, 0.0125, 0.00625):
@@ -187,13 +201,17 @@ def dt_convergence(model_values: dict[str, float], seconds: float) -> None:
             period = candidate.simulate(values)["cycle_period_ms"].iloc[0]
             error = abs(period - converged) / converged
             speed = (seconds + 1.0) / wall
-            print(f"  {scheme:<13} dt {dt:<8} period {period:8.1f} ms  error "
-                  f"{100 * error:6.2f} %  {speed:7.1f} network-s/s")
+            print(
+                f"  {scheme:<13} dt {dt:<8} period {period:8.1f} ms  error "
+                f"{100 * error:6.2f} %  {speed:7.1f} network-s/s"
+            )
             if within is None and error < 0.01:
                 within = (dt, speed)
         if within:
-            print(f"  {scheme}: within 1 % from dt {within[0]} ms at "
-                  f"{within[1]:.1f} network-s per wall-s on one core")
+            print(
+                f"  {scheme}: within 1 % from dt {within[0]} ms at "
+                f"{within[1]:.1f} network-s per wall-s on one core"
+            )
         else:
             print(f"  {scheme}: not within 1 % at any dt tried")
 
@@ -205,30 +223,45 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
-    print(f"machine: {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"numba {numba.__version__}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"numba {numba.__version__}"
+    )
     values = prior_draws(args.n, args.seed)
     simulated = args.n * args.seconds
     cores = numba.config.NUMBA_NUM_THREADS
     wall_1, bytes_per_sim = time_ours(values, args.seconds, 1)
     wall_all, _ = time_ours(values, args.seconds, cores)
     ours = simulated / wall_1
-    print(f"redundancy pyloric, dt {DT_MS} ms, {args.n} prior draws x {args.seconds} s:")
-    print(f"  1 thread : {wall_1:.2f} s wall, {ours:.1f} network-s per wall-s per core, "
-          f"{1e9 * wall_1 / (simulated * 1e3 / DT_MS * 3):.0f} ns per neuron-step")
-    print(f"  {cores} threads: {wall_all:.2f} s wall, "
-          f"{simulated / wall_all / cores:.1f} network-s per wall-s per core")
-    print(f"  record buffers: {bytes_per_sim / 1e6:.2f} MB per simulation; "
-          f"peak RSS of this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3:.0f} MB")
+    print(
+        f"redundancy pyloric, dt {DT_MS} ms, {args.n} prior draws x {args.seconds} s:"
+    )
+    print(
+        f"  1 thread : {wall_1:.2f} s wall, {ours:.1f} network-s per wall-s per core, "
+        f"{1e9 * wall_1 / (simulated * 1e3 / DT_MS * 3):.0f} ns per neuron-step"
+    )
+    print(
+        f"  {cores} threads: {wall_all:.2f} s wall, "
+        f"{simulated / wall_all / cores:.1f} network-s per wall-s per core"
+    )
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+    print(
+        f"  record buffers: {bytes_per_sim / 1e6:.2f} MB per simulation; "
+        f"peak RSS of this process {peak_rss_mb:.0f} MB"
+    )
 
-    peers = {"pyloric": time_pyloric(values, args.seconds),
-             "brian2": time_brian2(values, args.seconds)}
+    peers = {
+        "pyloric": time_pyloric(values, args.seconds),
+        "brian2": time_brian2(values, args.seconds),
+    }
     for name, wall in peers.items():
         if wall is not None:
             speed = simulated / wall
-            print(f"{name}: {wall:.2f} s wall, {speed:.2f} network-s per wall-s; "
-                  f"redundancy / {name} = {ours / speed:.1f}x per core")
+            print(
+                f"{name}: {wall:.2f} s wall, {speed:.2f} network-s per wall-s; "
+                f"redundancy / {name} = {ours / speed:.1f}x per core"
+            )
 
     dt_convergence(PyloricNetwork().presets()["abpd1_lp3_py1"], 6.0)
 

@@ -115,8 +115,14 @@ def solve(gbar, gsyn_ns, t_end_ms, rtol=1e-8, atol=1e-9, sample_ms=0.005):
     y0 = initial_state(gbar.shape[0], gsyn.size)
     t_eval = np.arange(0.0, t_end_ms + 1e-9, sample_ms)
     sol = solve_ivp(
-        rhs, (0.0, t_end_ms), y0, method="LSODA", t_eval=t_eval, rtol=rtol,
-        atol=atol, args=(gbar, gsyn),
+        rhs,
+        (0.0, t_end_ms),
+        y0,
+        method="LSODA",
+        t_eval=t_eval,
+        rtol=rtol,
+        atol=atol,
+        args=(gbar, gsyn),
     )
     assert sol.success, sol.message
     return sol.t, sol.y[0 : 13 * gbar.shape[0] : 13]

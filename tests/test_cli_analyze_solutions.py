@@ -87,9 +87,11 @@ def test_islands_unknown_readout(islands_parquet):
 
 def test_connect_command(tmp_path):
     out = tmp_path / "out"
-    result = run_cli("connect", "landscape_islands", "--setting", "bridge=1",
-                     "--from", "x=0.25", "--from", "y=0.3", "--to", "x=0.75",
-                     "--to", "y=0.7", "--criterion", "margin >= 0", "--out", out)  # fmt: skip
+    result = run_cli(
+        "connect", "landscape_islands", "--setting", "bridge=1",
+        "--from", "x=0.25", "--from", "y=0.3", "--to", "x=0.75",
+        "--to", "y=0.7", "--criterion", "margin >= 0", "--out", out,
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("connected")
     data = json.loads((out / "connect.json").read_text())

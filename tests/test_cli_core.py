@@ -13,7 +13,10 @@ import pytest
 def _run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "redundancy", "--quiet", *args],
-        capture_output=True, text=True, cwd=cwd, timeout=600,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=600,
     )
 
 
@@ -111,9 +114,19 @@ def test_run_rejects_bad_cohort_csv(tmp_path) -> None:
 
 def test_debug_shows_traceback(tmp_path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "redundancy", "--debug", "run", str(tmp_path / "x.yaml"),
-         "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "redundancy",
+            "--debug",
+            "run",
+            str(tmp_path / "x.yaml"),
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode != 0
     assert "Traceback" in result.stderr
@@ -130,8 +143,15 @@ def test_models_lists_parameters_with_units() -> None:
 
 
 def test_simulate_prints_readouts_as_json() -> None:
-    result = _run("simulate", "ei_psp", "--set", "g_e_scale=0.35", "--set",
-                  "g_i_scale=0.15", "--json")
+    result = _run(
+        "simulate",
+        "ei_psp",
+        "--set",
+        "g_e_scale=0.35",
+        "--set",
+        "g_i_scale=0.15",
+        "--json",
+    )
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     assert payload["parameters"]["g_e_scale"] == 0.35
@@ -140,8 +160,14 @@ def test_simulate_prints_readouts_as_json() -> None:
 
 
 def test_simulate_preset_and_plot(tmp_path) -> None:
-    result = _run("simulate", "ei_psp", "--preset", "cntnap2", "--plot",
-                  str(tmp_path / "trace.png"))
+    result = _run(
+        "simulate",
+        "ei_psp",
+        "--preset",
+        "cntnap2",
+        "--plot",
+        str(tmp_path / "trace.png"),
+    )
     assert result.returncode == 0, result.stderr
     assert "psp_peak_mv" in result.stdout
     assert (tmp_path / "trace.png").stat().st_size > 1000

@@ -87,7 +87,9 @@ def test_corrections_match_definitions(gaussian_table):
 def test_log_parameters_in_log_space():
     rng = np.random.default_rng(1)
     log_a = rng.normal(size=500)
-    table = pd.DataFrame({"a": np.exp(log_a), "b": np.exp(log_a + rng.normal(size=500))})
+    table = pd.DataFrame(
+        {"a": np.exp(log_a), "b": np.exp(log_a + rng.normal(size=500))}
+    )
     space = ParameterSpace([Parameter("a", "1", 1e-3, 1e3, 1, "log"),
                             Parameter("b", "1", 1e-3, 1e3, 1, "log")])  # fmt: skip
     result = correlations(table, space)
@@ -146,7 +148,9 @@ def test_conditional_included_in_result():
     def band(values):
         return 0.1 - np.abs(values[:, 0] - values[:, 1])
 
-    model = FunctionModel(band, [Parameter(n, "1", 0, 1, 0.5) for n in "xy"], ["margin"])
+    model = FunctionModel(
+        band, [Parameter(n, "1", 0, 1, 0.5) for n in "xy"], ["margin"]
+    )
     rng = np.random.default_rng(0)
     table = pd.DataFrame(rng.random((2000, 2)), columns=["x", "y"])
     good = band(table.to_numpy()) >= 0
@@ -169,8 +173,10 @@ def test_result_serialises_and_plots(gaussian_table, tmp_path):
 
 
 def test_corner_plot_marks_references(gaussian_table):
-    figure = corner_plot(gaussian_table, ["a", "b", "c"],
-                         references={"wild type": {"a": 0.0, "b": 0.0, "c": 0.0}})  # fmt: skip
+    wild_type = {"a": 0.0, "b": 0.0, "c": 0.0}
+    figure = corner_plot(
+        gaussian_table, ["a", "b", "c"], references={"wild type": wild_type}
+    )
     axes = figure.axes
     assert len(axes) == 9
     assert axes[6].get_xlabel() == "a"

@@ -35,11 +35,17 @@ def _reference_peak(values: dict[str, float], duration_ms: float) -> float:
     p = values
 
     def conductances(t: float) -> tuple[float, float]:
-        g_e = p["g_e_scale"] * p["g_e_peak_ns"] * float(
-            _waveform(t, p["tau_rise_e_ms"], p["tau_decay_e_ms"])
+        g_e = (
+            p["g_e_scale"]
+            * p["g_e_peak_ns"]
+            * float(_waveform(t, p["tau_rise_e_ms"], p["tau_decay_e_ms"]))
         )
-        g_i = p["g_i_scale"] * p["g_i_peak_ns"] * float(
-            _waveform(t - p["delay_i_ms"], p["tau_rise_i_ms"], p["tau_decay_i_ms"])
+        g_i = (
+            p["g_i_scale"]
+            * p["g_i_peak_ns"]
+            * float(
+                _waveform(t - p["delay_i_ms"], p["tau_rise_i_ms"], p["tau_decay_i_ms"])
+            )
         )
         return g_e, g_i
 
@@ -229,9 +235,9 @@ def test_step_conductance_steady_state() -> None:
 
 def test_equal_scaling_lowers_psp() -> None:
     model = redundancy.get_model("ei_psp")
-    result = model.simulate(
-        {"g_e_scale": [1.0, 0.35], "g_i_scale": [1.0, 0.35]}
-    )["psp_peak_mv"]
+    result = model.simulate({"g_e_scale": [1.0, 0.35], "g_i_scale": [1.0, 0.35]})[
+        "psp_peak_mv"
+    ]
     assert result.iloc[1] < 0.6 * result.iloc[0]
 
 
@@ -247,7 +253,9 @@ def test_ei_ratio_and_spike_readouts() -> None:
     defaults = model.defaults()
     wt_ratio = defaults["g_e_peak_ns"] / defaults["g_i_peak_ns"]
     assert out["ei_ratio"].iloc[0] == pytest.approx(wt_ratio)
-    assert out["ei_ratio"].iloc[1] / out["ei_ratio"].iloc[0] == pytest.approx(0.35 / 0.15)
+    assert out["ei_ratio"].iloc[1] / out["ei_ratio"].iloc[0] == pytest.approx(
+        0.35 / 0.15
+    )
     assert np.isinf(out["ei_ratio"].iloc[2])
     assert out["status"].iloc[2] == "ok"
     assert out["spike"].iloc[0] == 0.0

@@ -165,13 +165,19 @@ def test_width_log_units_requires_positive():
 
 def test_margin_sign_agrees_with_criteria():
     rng = np.random.default_rng(5)
-    frame = pd.DataFrame({"rate": rng.uniform(0, 20, 500), "cv": rng.uniform(0, 2, 500)})
+    frame = pd.DataFrame(
+        {"rate": rng.uniform(0, 20, 500), "cv": rng.uniform(0, 2, 500)}
+    )
     readouts = ["rate", "cv"]
     criteria = [
         ScoreCriterion(score="rate", threshold=8.0),
         ScoreCriterion(score="rate - 2 * cv", threshold=5.0, direction="below"),
-        TargetCriterion(targets={"rate": Target(value=10, tolerance=0.3, relative=True),
-                                 "cv": Target(value=1, tolerance=0.5)}),  # fmt: skip
+        TargetCriterion(
+            targets={
+                "rate": Target(value=10, tolerance=0.3, relative=True),
+                "cv": Target(value=1, tolerance=0.5),
+            }
+        ),  # fmt: skip
         "rate > 5 and (cv < 1 or rate >= 15)",
         "3 <= rate <= 12",
     ]

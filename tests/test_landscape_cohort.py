@@ -23,9 +23,15 @@ def model() -> redundancy.Model:
 @pytest.fixture(scope="module")
 def landscape(model):
     return map_landscape(
-        model, "g_i_scale", "g_e_scale", readout="psp_peak_mv",
-        x_range=(0, 1.5), y_range=(0, 1.5), points=41,
-        extra_readouts=("ei_ratio",), show_progress=False,
+        model,
+        "g_i_scale",
+        "g_e_scale",
+        readout="psp_peak_mv",
+        x_range=(0, 1.5),
+        y_range=(0, 1.5),
+        points=41,
+        extra_readouts=("ei_ratio",),
+        show_progress=False,
     )
 
 
@@ -59,11 +65,24 @@ def test_iso_ratio_line_is_the_diagonal(landscape) -> None:
 
 def test_landscape_rejects_bad_range(model) -> None:
     with pytest.raises(ValueError, match="g_e_scale"):
-        map_landscape(model, "g_i_scale", "g_e_scale", readout="psp_peak_mv",
-                      y_range=(0, 5.0), points=5, show_progress=False)
+        map_landscape(
+            model,
+            "g_i_scale",
+            "g_e_scale",
+            readout="psp_peak_mv",
+            y_range=(0, 5.0),
+            points=5,
+            show_progress=False,
+        )
     with pytest.raises(KeyError, match="unknown readout"):
-        map_landscape(model, "g_i_scale", "g_e_scale", readout="psp", points=5,
-                      show_progress=False)
+        map_landscape(
+            model,
+            "g_i_scale",
+            "g_e_scale",
+            readout="psp",
+            points=5,
+            show_progress=False,
+        )
 
 
 def test_builtin_cohort_has_published_values() -> None:
@@ -96,10 +115,14 @@ def test_absolute_values_normalised_to_wild_type_mean(tmp_path) -> None:
     ("text", "expected"),
     [
         ("genotype,g_e,unit\nwild_type,1,%\n", "missing column 'g_i'"),
-        ("genotype,g_e,g_i,unit\nwild_type,100,100,%\nko,35,15,mS\n",
-         "line 3, column 'unit': unknown unit 'mS'"),
-        ("genotype,g_e,g_i,unit\nwild_type,100,100,%\nko,35,-15,%\n",
-         "line 3, column 'g_i'"),
+        (
+            "genotype,g_e,g_i,unit\nwild_type,100,100,%\nko,35,15,mS\n",
+            "line 3, column 'unit': unknown unit 'mS'",
+        ),
+        (
+            "genotype,g_e,g_i,unit\nwild_type,100,100,%\nko,35,-15,%\n",
+            "line 3, column 'g_i'",
+        ),
         ("genotype,g_e,g_i,unit\nko,35,15,%\n", "no wild-type rows"),
         ("genotype,g_e,g_i,unit\nwild_type,abc,100,%\n", "line 2, column 'g_e'"),
         ("# comment\ngenotype,g_e,g_i,unit\nwild_type,1,1,1\nko,1,x,1\n", "line 4"),

@@ -8,7 +8,12 @@ import pytest
 
 from redundancy.analysis.dependencies import correlations
 from redundancy.analysis.fisher import fisher_information
-from redundancy.analysis.solutions import connect, connect_islands, island_width, islands
+from redundancy.analysis.solutions import (
+    connect,
+    connect_islands,
+    island_width,
+    islands,
+)
 from redundancy.models import available_models, get_model
 from redundancy.models.landscapes import IslandsLandscape, SloppyLandscape
 
@@ -45,7 +50,9 @@ def test_redundancy_fisher_rank_one():
         model, model.defaults(), readouts=["output"], readout_scale="absolute",
         log_parameters=False,
     )  # fmt: skip
-    np.testing.assert_allclose(fisher.eigenvalues, model.fisher_eigenvalues(), atol=1e-8)
+    np.testing.assert_allclose(
+        fisher.eigenvalues, model.fisher_eigenvalues(), atol=1e-8
+    )
     assert fisher.eigenvalues[0] == pytest.approx(9.0)
 
 
@@ -60,7 +67,9 @@ def test_redundancy_partial_correlations_negative():
 
 def test_redundancy_width_matches_slab_geometry():
     model = get_model("landscape_redundancy")
-    width = island_width(model, model.defaults(), "margin >= 0", radius=0.1, n_samples=4000)
+    width = island_width(
+        model, model.defaults(), "margin >= 0", radius=0.1, n_samples=4000
+    )
     # A direction u keeps x on the slab when |sum(u)| * radius <= tolerance;
     # sum(u) / sqrt(3) is uniform on [-1, 1] for u uniform on the 3-sphere.
     expected = 0.05 / (0.1 * np.sqrt(3))

@@ -26,7 +26,7 @@ def _ishigami_model() -> FunctionModel:
 
 
 def _ishigami_exact(a: float = 7.0, b: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
-    # Ishigami & Homma (1990); variances from Sobol' & Levitan (1999).
+    # Closed-form partial variances of the Ishigami function for uniform inputs.
     v1 = 0.5 * (1 + b * np.pi**4 / 5) ** 2
     v2 = a**2 / 8
     v13 = b**2 * np.pi**8 * (1 / 18 - 1 / 50)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import stg_reference as ref
 
+import stg_reference as ref
 from redundancy.models.stg import currents
 
 VOLTAGES = np.array([-90.0, -70.0, -55.0, -40.0, -25.0, -10.0, 0.0, 20.0, 45.0])
@@ -70,7 +70,7 @@ def test_table_interpolation_close_to_exact() -> None:
         row = table[i] + (x - i) * (table[i + 1] - table[i])
         currents.gating_row(v, rates, dt, scratch, exact)
         np.testing.assert_allclose(row, exact, atol=2e-4)
-    # Decay factors are exp(-dt/tau) for the full and exp(-dt/(2 tau)) for the half step.
+    # Decay factors: exp(-dt/tau) for full steps, exp(-dt/(2 tau)) for half steps.
     currents.gating_row(-40.0, rates, dt, scratch, exact)
     tau = ref.time_constants(-40.0)
     np.testing.assert_allclose(exact[13:24], np.exp(-dt / tau), rtol=1e-12)

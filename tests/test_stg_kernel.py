@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import stg_reference as ref
 
+import stg_reference as ref
 from redundancy.errors import InputError
 from redundancy.models.stg import presets
 from redundancy.models.stg.simulate import IntegrationSettings, run_batch, run_trace
@@ -17,7 +17,10 @@ def _network(abpd: str = "abpd_1", lp: str = "lp_3", py: str = "py_1"):
     values = presets.network_values(abpd, lp, py)
     gbar = np.array(
         [
-            [values[f"g_{c}_{s}"] for c in ("na", "cat", "cas", "a", "kca", "kd", "h", "leak")]
+            [
+                values[f"g_{c}_{s}"]
+                for c in ("na", "cat", "cas", "a", "kca", "kd", "h", "leak")
+            ]
             for s in presets.CELL_SUFFIXES
         ]
     )
@@ -38,7 +41,9 @@ def neuron_reference():
 
 
 def test_neuron_spike_times_match_solve_ivp(neuron_reference) -> None:
-    record, _ = run_batch(ABPD_1[None, None], None, _settings(dt_ms=0.01, duration_ms=1500))
+    record, _ = run_batch(
+        ABPD_1[None, None], None, _settings(dt_ms=0.01, duration_ms=1500)
+    )
     spikes = record.spikes(0, 0)
     assert spikes.size == neuron_reference.size
     np.testing.assert_allclose(spikes, neuron_reference, atol=1.0)
@@ -72,7 +77,9 @@ def test_exp_euler_converges_to_reference(neuron_reference) -> None:
 def test_network_spike_times_match_solve_ivp() -> None:
     gbar, gsyn = _network()
     t, v = ref.solve(gbar, gsyn, 1200.0)
-    record, _ = run_batch(gbar[None], gsyn[None], _settings(dt_ms=0.005, duration_ms=1200))
+    record, _ = run_batch(
+        gbar[None], gsyn[None], _settings(dt_ms=0.005, duration_ms=1200)
+    )
     for cell in range(3):
         expected = ref.spike_times(t, v[cell])
         spikes = record.spikes(0, cell)
@@ -98,7 +105,9 @@ def test_record_agrees_with_trace() -> None:
         intervals = record.plateaus(0, cell)
         if intervals.size:
             assert np.all(intervals[:, 1] >= intervals[:, 0])
-            inside = (time_ms[:, None] > intervals[:, 0]) & (time_ms[:, None] < intervals[:, 1])
+            inside = (time_ms[:, None] > intervals[:, 0]) & (
+                time_ms[:, None] < intervals[:, 1]
+            )
             assert np.all(v[inside.any(axis=1)] > -30.0 - 1e-9)
     assert record.duration_ms == pytest.approx(1500.0)
 

@@ -25,16 +25,20 @@ def test_pyloric_prior_has_31_parameters() -> None:
     assert space["g_ab_lp"].upper == 10_000.0
     assert space["g_py_lp"].lower == 0.01
     assert space["g_kd_abpd"].lower == 25.0
-    assert {p.unit for p in space if not p.name.startswith("g_") or p.scale == "log"} == {
-        "nS"
-    }
+    assert {
+        p.unit for p in space if not p.name.startswith("g_") or p.scale == "log"
+    } == {"nS"}
 
 
 def test_candidate_cells_lie_in_both_spaces() -> None:
     neuron_space = get_model("stg_neuron").space
     prior = presets.pyloric_prior()
     for name in presets.CANDIDATE_CELLS:
-        neuron_space.validate(neuron_space.to_array({k: [v] for k, v in presets.cell_values(name).items()}))
+        neuron_space.validate(
+            neuron_space.to_array(
+                {k: [v] for k, v in presets.cell_values(name).items()}
+            )
+        )
         suffix = name.split("_")[0]
         values = presets.cell_values(name, suffix)
         prior.validate(prior.to_array({k: [v] for k, v in values.items()}))
@@ -85,10 +89,16 @@ def test_burst_period_converges_in_dt() -> None:
     periods = []
     for dt in (0.04, 0.02, 0.01):
         model = get_model(
-            "stg_neuron", dt_ms=dt, duration_ms=4000, transient_ms=2000,
-            scheme="exp_midpoint", gating="exact",
+            "stg_neuron",
+            dt_ms=dt,
+            duration_ms=4000,
+            transient_ms=2000,
+            scheme="exp_midpoint",
+            gating="exact",
         )
-        periods.append(model.simulate_one(presets.cell_values("abpd_2"))["burst_period_ms"])
+        periods.append(
+            model.simulate_one(presets.cell_values("abpd_2"))["burst_period_ms"]
+        )
     assert np.all(np.isfinite(periods))
     assert abs(periods[2] - periods[1]) < abs(periods[1] - periods[0])
     assert abs(periods[2] - periods[1]) / periods[2] < 0.01
@@ -100,5 +110,7 @@ def test_abpd_candidates_burst() -> None:
     model = get_model("stg_neuron", duration_ms=20_000, transient_ms=5000)
     names = [name for name in presets.CANDIDATE_CELLS if name.startswith("abpd")]
     frame = model.simulate(pd.DataFrame([presets.cell_values(n) for n in names]))
-    assert frame["activity"].tolist() == [2.0] * len(names), frame[["activity", "reason"]]
+    assert frame["activity"].tolist() == [2.0] * len(names), frame[
+        ["activity", "reason"]
+    ]
     assert frame["burst_period_ms"].between(500, 3000).all()

@@ -81,7 +81,15 @@ def test_rows_stored_exactly_once(tmp_path: Path) -> None:
     table = store.table(run_id=run_id)
     assert table["sample_id"].tolist() == [0, 1, 2]
     assert table["status"].tolist() == ["ok", "ok", "failed"]
-    assert list(table.columns) == ["run_id", "sample_id", "x", "g", "y", "status", "reason"]
+    assert list(table.columns) == [
+        "run_id",
+        "sample_id",
+        "x",
+        "g",
+        "y",
+        "status",
+        "reason",
+    ]
     np.testing.assert_array_equal(store.stored_ids(run_id), [0, 1, 2])
     assert store.status_counts(run_id) == {"failed": 1, "ok": 2}
 

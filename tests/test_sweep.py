@@ -7,14 +7,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from sweep_helpers import CRASH_ENV, quadratic_model
 
 from redundancy.errors import InputError
 from redundancy.execution import SweepConfig
 from redundancy.execution.backends import WORKER_DIED
 from redundancy.sampling import make_design
 from redundancy.store import PopulationStore
-from redundancy.sweep import run_sweep
+from redundancy.sweep import run_record, run_sweep
+from sweep_helpers import CRASH_ENV, quadratic_model
 
 SOBOL = {"sampler": "sobol", "n": 256}
 
@@ -68,9 +68,7 @@ def test_resume_fills_missing_ids(tmp_path: Path) -> None:
     design = make_design(model.space, "uniform", seed=2, n=300)
     store = PopulationStore(db)
     # Store a scattered subset first, as an interrupted sweep would leave it.
-    run_id, _ = store.open_run(
-        __import__("redundancy.sweep").sweep.run_record(model, design, seed=2)
-    )
+    run_id, _ = store.open_run(run_record(model, design, seed=2))
     kept = np.r_[0:40, 100:101, 250:300]
     first = pd.DataFrame(design.rows()[kept], columns=model.space.names)
     first = pd.concat([first, model.simulate(first)], axis=1)
@@ -102,7 +100,7 @@ def test_other_study_needs_append(tmp_path: Path) -> None:
 
 def test_grid_sweep_with_fixed_parameters(tmp_path: Path) -> None:
     model = quadratic_model().with_defaults(y=0.5)
-    config = {"sampler": "grid", "levels": {"x": 4, "g": [1.0, 10.0]}}
+    config = {"sampler": "grid", "levels": {"x": [0.0, 0.2, 0.4, 0.6], "g": [1, 10]}}
     run_sweep(model, config, tmp_path / "pop.duckdb", workers=0, show_progress=False)
     table = PopulationStore(tmp_path / "pop.duckdb").table(run_id=1)
     assert len(table) == 8

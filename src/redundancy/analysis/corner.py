@@ -78,7 +78,9 @@ def corner_plot(
             )
     shown = values
     if len(values) > max_points:
-        rows = np.random.default_rng(seed).choice(len(values), max_points, replace=False)
+        rows = np.random.default_rng(seed).choice(
+            len(values), max_points, replace=False
+        )
         shown = values[np.sort(rows)]
 
     d = len(space.names)
@@ -106,7 +108,9 @@ def corner_plot(
                 if space.is_log[i]:
                     ax.set_yscale("log")
                 ax.scatter(shown[:, j], shown[:, i], s=2, alpha=0.4, color="tab:blue")
-            for (name, point), marker in zip(references.items(), markers * d, strict=False):
+            for (name, point), marker in zip(
+                references.items(), markers * d, strict=False
+            ):
                 px = point.get(space.names[j])
                 py = point.get(space.names[i])
                 if i == j and px is not None:

@@ -1,4 +1,4 @@
-"""Parameter dependencies in the good set: marginal, partial and conditional correlations.
+"""Parameter dependencies in the good set: marginal, partial, conditional correlations.
 
 Within a set of good circuits, parameters that compensate for one another are
 correlated (Prinz et al. 2004; Marder & Goaillard 2006). Three coefficients
@@ -153,8 +153,9 @@ class Correlations(AnalysisResult):
         colorbar = ax.figure.colorbar(image, ax=ax)
         colorbar.set_label("correlation coefficient (1)")
         for row in self.pairs.itertuples():
-            i, j = self.parameters.index(row.parameter_1), self.parameters.index(
-                row.parameter_2
+            i, j = (
+                self.parameters.index(row.parameter_1),
+                self.parameters.index(row.parameter_2),
             )
             for (y, x), value, significant in (
                 ((j, i), row.r, row.significant),
@@ -254,7 +255,9 @@ def correlations(
     for i, j in zip(iu, ju, strict=True):
         row = {"parameter_1": space.names[i], "parameter_2": space.names[j]}
         row.update(_coefficient_stats("", marginal[i, j], n, 0, alpha))
-        row.update(_coefficient_stats("partial_", partial[i, j], n, conditioning, alpha))
+        row.update(
+            _coefficient_stats("partial_", partial[i, j], n, conditioning, alpha)
+        )
         rows.append(row)
     pairs = pd.DataFrame(rows)
     for prefix in ("", "partial_"):
@@ -447,4 +450,3 @@ def _adjust(p_values: np.ndarray, correction: str) -> np.ndarray:
     else:
         adjusted[finite] = stats.false_discovery_control(p, method="bh")
     return adjusted
-

@@ -137,7 +137,10 @@ class Islands(AnalysisResult):
     def centroids(self) -> np.ndarray:
         """Return the island centroids as an (islands, d) array, natural units."""
         return np.array(
-            [[island.centroid[name] for name in self.parameters] for island in self.islands]
+            [
+                [island.centroid[name] for name in self.parameters]
+                for island in self.islands
+            ]
         ).reshape(self.count, len(self.parameters))
 
     def to_frame(self) -> pd.DataFrame:
@@ -154,7 +157,9 @@ class Islands(AnalysisResult):
                 ("lower", island.lower),
                 ("upper", island.upper),
             ):
-                row.update({f"{prefix}_{name}": values[name] for name in self.parameters})
+                row.update(
+                    {f"{prefix}_{name}": values[name] for name in self.parameters}
+                )
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -279,7 +284,9 @@ def islands(
         Campello RJGB, Moulavi D, Sander J (2013). PAKDD 2013, 160-172.
     """
     if method not in ("grid", "dbscan", "hdbscan"):
-        raise InputError(f"unknown method {method!r}; use 'grid', 'dbscan' or 'hdbscan'")
+        raise InputError(
+            f"unknown method {method!r}; use 'grid', 'dbscan' or 'hdbscan'"
+        )
     space = resolve_space(table, parameters, log_scale)
     good = within_mask(good_mask, len(table))
     values = space.natural(table)
@@ -287,7 +294,9 @@ def islands(
     d = len(space.names)
     labels = np.full(len(table), -1, dtype=np.int64)
     settings: dict[str, Any] = {"min_size": int(min_size)}
-    logger.info("finding islands of %d good rows of %d (%s)", good.sum(), len(table), method)
+    logger.info(
+        "finding islands of %d good rows of %d (%s)", good.sum(), len(table), method
+    )
     if good.any():
         if method == "grid":
             if not 1 <= connectivity <= d:
@@ -296,12 +305,22 @@ def islands(
                     f"got {connectivity}"
                 )
             settings["connectivity"] = int(connectivity)
-            settings["grid_shape"] = _grid_labels(space, values, good, connectivity, labels)
+            settings["grid_shape"] = _grid_labels(
+                space, values, good, connectivity, labels
+            )
         else:
             min_samples = int(min_samples or max(4, 2 * d))
             settings.update(
                 _cluster_labels(
-                    space, values, good, method, eps, min_samples, max_points, seed, labels
+                    space,
+                    values,
+                    good,
+                    method,
+                    eps,
+                    min_samples,
+                    max_points,
+                    seed,
+                    labels,
                 )
             )
     labels = _relabel_by_size(labels, min_size)
@@ -320,7 +339,7 @@ def _grid_labels(
     unit = np.round(space.to_unit(values[finite]), 9)
     indices = np.empty(unit.shape, dtype=np.int64)
     shape = []
-    for j, name in enumerate(space.names):
+    for j in range(len(space.names)):
         levels, indices[:, j] = np.unique(unit[:, j], return_inverse=True)
         shape.append(len(levels))
     cells = int(np.prod(shape, dtype=float))

@@ -82,7 +82,7 @@ def criterion_margin(
 def margin_function(
     model: Model, criterion: CriterionLike
 ) -> Callable[[np.ndarray], np.ndarray]:
-    """Return ``f(values) -> margins`` that simulates an (n, d) array in natural units."""
+    """Return ``f(values) -> margins`` simulating an (n, d) array in natural units."""
     readouts = model.readout_names
 
     def evaluate(values: np.ndarray) -> np.ndarray:

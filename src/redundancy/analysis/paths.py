@@ -125,7 +125,9 @@ class Connection(AnalysisResult):
     def plot(self, ax: Axes | None = None) -> Axes:
         """Draw the margin along the straight segment and along the path."""
         ax = new_axes(ax)
-        ax.plot(self.fraction, self.straight_margin, "--", color="0.5", label="straight")
+        ax.plot(
+            self.fraction, self.straight_margin, "--", color="0.5", label="straight"
+        )
         ax.plot(self.fraction, self.path_margin, color="tab:blue", label=self.method)
         ax.axhline(0.0, color="tab:red", lw=0.8, label="good-set boundary")
         ax.set_xlabel("position along path (fraction of arc length, 1)")
@@ -294,7 +296,11 @@ def connect(
         graph_nodes = _graph_path(start, end, evaluate, graph_samples, tolerance, rng)
         if graph_nodes is not None:
             candidates.append(
-                ("graph", graph_nodes, evaluate(_sample_polyline(graph_nodes, resolution)))
+                (
+                    "graph",
+                    graph_nodes,
+                    evaluate(_sample_polyline(graph_nodes, resolution)),
+                )
             )
             starts.insert(0, _interpolate(graph_nodes, n_waypoints))
     while len(starts) < max(n_starts, 1):
@@ -412,7 +418,8 @@ def _sample_polyline(nodes: np.ndarray, count: int) -> np.ndarray:
                       0, len(lengths) - 1)  # fmt: skip
     within = np.where(
         lengths[segment] > 0,
-        (positions - cumulative[segment]) / np.where(lengths[segment] > 0, lengths[segment], 1),
+        (positions - cumulative[segment])
+        / np.where(lengths[segment] > 0, lengths[segment], 1),
         0.0,
     )
     return nodes[segment] + within[:, None] * (nodes[segment + 1] - nodes[segment])

@@ -10,8 +10,8 @@ restricted distribution cannot be sampled with it. With ``within=criterion``
 the output analysed is therefore the readout multiplied by the good-set
 indicator, y·1[good] (0 outside the good set), and an extra output ``good``,
 the indicator itself, is analysed too. Its indices say which parameters decide
-membership of the good set; this is the variance-based analogue of the Monte
-Carlo filtering of Hornberger & Spear (1981). The indices of y·1[good] mix how
+membership of the good set, a variance-based form of Monte Carlo filtering
+(splitting a sample into behavioural and non-behavioural runs). The indices of y·1[good] mix how
 the readout varies inside the set with where the set's edges lie, and the
 ``good`` indices separate the second part.
 
@@ -34,8 +34,6 @@ References:
     Sobol IM (2001). Global sensitivity indices for nonlinear mathematical
     models and their Monte Carlo estimates. Mathematics and Computers in
     Simulation 55:271-280.
-    Hornberger GM, Spear RC (1981). An approach to the preliminary analysis
-    of environmental systems. Journal of Environmental Management 12:7-18.
 """
 
 from __future__ import annotations

@@ -52,7 +52,9 @@ class TableSpace:
             labels.append(f"{label}, log" if log else label)
         return labels
 
-    def natural(self, table: pd.DataFrame, mask: np.ndarray | None = None) -> np.ndarray:
+    def natural(
+        self, table: pd.DataFrame, mask: np.ndarray | None = None
+    ) -> np.ndarray:
         """Return the parameter columns of the selected rows, (n, d) natural units."""
         values = table[self.names].to_numpy(dtype=float)
         return values if mask is None else values[mask]
@@ -80,8 +82,12 @@ class TableSpace:
         return values
 
     def _transformed_bounds(self) -> tuple[np.ndarray, np.ndarray]:
-        low = np.where(self.is_log, np.log(np.where(self.is_log, self.lower, 1)), self.lower)
-        high = np.where(self.is_log, np.log(np.where(self.is_log, self.upper, 1)), self.upper)
+        low = np.where(
+            self.is_log, np.log(np.where(self.is_log, self.lower, 1)), self.lower
+        )
+        high = np.where(
+            self.is_log, np.log(np.where(self.is_log, self.upper, 1)), self.upper
+        )
         return low, high
 
     def to_unit(self, values: np.ndarray) -> np.ndarray:

@@ -77,7 +77,9 @@ class IslandWidth(AnalysisResult):
 
     def to_frame(self) -> pd.DataFrame:
         """Return one row with the width measures."""
-        return pd.DataFrame([{k: v for k, v in self.to_dict().items() if k != "centre"}])
+        return pd.DataFrame(
+            [{k: v for k, v in self.to_dict().items() if k != "centre"}]
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Return the point, settings and width measures."""
@@ -102,7 +104,8 @@ class IslandWidth(AnalysisResult):
         ax.set_xlabel("criterion margin after perturbation (criterion's unit)")
         ax.set_ylabel("perturbations (count)")
         ax.set_title(
-            f"radius {self.radius:g} ({self.units}): {100 * self.fraction_good:.1f}% good"
+            f"radius {self.radius:g} ({self.units}): "
+            f"{100 * self.fraction_good:.1f}% good"
         )
         ax.legend(fontsize=8)
         return ax
@@ -173,7 +176,9 @@ def island_width(
     rng = np.random.default_rng(seed)
     directions = rng.normal(size=(n_samples, d))
     directions /= np.linalg.norm(directions, axis=1, keepdims=True)
-    margins = margin_function(model, criterion)(to_natural(origin + radius * directions))
+    margins = margin_function(model, criterion)(
+        to_natural(origin + radius * directions)
+    )
     fraction = float(np.mean(margins >= 0))
 
     offsets = np.vstack([np.zeros(d), step * np.eye(d), -step * np.eye(d)])

@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from redundancy.cli import analyze, core, study_commands, sweep
+from redundancy.cli import analyze, analyze_solutions, core, study_commands, sweep
 from redundancy.cli.common import state
 
 app = typer.Typer(
@@ -49,6 +49,7 @@ def _configure(
 core.register(app)
 sweep.register(app)
 analyze.register(app)
+analyze_solutions.register(analyze.analyze_app)
 study_commands.register(app)
 
 

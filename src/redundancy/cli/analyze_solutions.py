@@ -97,7 +97,9 @@ def correlations_command(
     ),
     alpha: float = typer.Option(0.05, "--alpha", help="Significance level."),
     references: list[str] = typer.Option(
-        None, "--reference", help="Point marked on the corner plot, NAME=VALUE; repeatable."
+        None,
+        "--reference",
+        help="Point marked on the corner plot, NAME=VALUE; repeatable.",
     ),
     out: Path = typer.Option(None, "--out", help=_OUT_HELP),
 ) -> None:
@@ -105,7 +107,9 @@ def correlations_command(
     from redundancy.analysis.dependencies import correlations
 
     criterion = _optional_criterion(expression, targets, score, threshold, below)
-    table, space, good = _good_rows(table_path, run_id, model_spec, parameters, criterion)
+    table, space, good = _good_rows(
+        table_path, run_id, model_spec, parameters, criterion
+    )
     result = correlations(
         table, space, within=good, method=method, correction=correction, alpha=alpha
     )
@@ -113,9 +117,14 @@ def correlations_command(
                "partial_significant"]  # fmt: skip
     _finish(result, out, "correlations", columns)
     pairs = result.compensation_pairs()
-    typer.echo(f"compensation pairs (significant partial r, strongest first): {len(pairs)}")
+    typer.echo(
+        f"compensation pairs (significant partial r, strongest first): {len(pairs)}"
+    )
     for row in pairs.itertuples():
-        typer.echo(f"  {row.parameter_1} ~ {row.parameter_2}: {row.partial_r:+.3f} ({row.kind})")
+        typer.echo(
+            f"  {row.parameter_1} ~ {row.parameter_2}: "
+            f"{row.partial_r:+.3f} ({row.kind})"
+        )
     if out is not None:
         import matplotlib.pyplot as plt
 
@@ -123,7 +132,10 @@ def correlations_command(
 
         point = parse_assignments(references, "--reference")
         figure = corner_plot(
-            table, space, within=good, references={"reference": point} if point else None
+            table,
+            space,
+            within=good,
+            references={"reference": point} if point else None,
         )
         figure.savefig(out / "corner.png", dpi=100)
         plt.close(figure)
@@ -167,8 +179,12 @@ def islands_command(
 
     criterion = _optional_criterion(expression, targets, score, threshold, below)
     if criterion is None:
-        raise InputError("islands needs a good set: give --criterion, --target or --score")
-    table, space, good = _good_rows(table_path, run_id, model_spec, parameters, criterion)
+        raise InputError(
+            "islands needs a good set: give --criterion, --target or --score"
+        )
+    table, space, good = _good_rows(
+        table_path, run_id, model_spec, parameters, criterion
+    )
     result = islands(
         table, space, good, method=method, connectivity=connectivity, eps=eps,
         min_size=min_size, max_points=max_points, seed=seed,
@@ -186,7 +202,9 @@ def connect_command(
     start: list[str] = typer.Option(
         ..., "--from", help="Start point NAME=VALUE; repeatable (others default)."
     ),
-    end: list[str] = typer.Option(..., "--to", help="End point NAME=VALUE; repeatable."),
+    end: list[str] = typer.Option(
+        ..., "--to", help="End point NAME=VALUE; repeatable."
+    ),
     expression: str = typer.Option(
         None, "--criterion", help="Good set: expression, e.g. 'margin >= 0'."
     ),
@@ -209,7 +227,9 @@ def connect_command(
 
     criterion = _optional_criterion(expression, targets, score, threshold, below)
     if criterion is None:
-        raise InputError("connect needs a good set: give --criterion, --target or --score")
+        raise InputError(
+            "connect needs a good set: give --criterion, --target or --score"
+        )
     model = load_model(model_spec, settings)
     result = connect(
         model,
@@ -228,7 +248,12 @@ def connect_command(
     )
     waypoint_rows = result.waypoints
     for row in waypoint_rows:
-        typer.echo("  " + ", ".join(f"{n}={v:.4g}" for n, v in zip(result.parameters, row)))
+        typer.echo(
+            "  "
+            + ", ".join(
+                f"{n}={v:.4g}" for n, v in zip(result.parameters, row, strict=True)
+            )
+        )
     if out is not None:
         from redundancy.analysis.results import write_result
 

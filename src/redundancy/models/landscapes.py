@@ -84,7 +84,11 @@ class RedundancyLandscape(Model):
         if int(n_parameters) < 2:
             raise ValueError(f"n_parameters must be at least 2, got {n_parameters}")
         self.n_parameters = int(n_parameters)
-        w = np.ones(self.n_parameters) if weights is None else np.asarray(weights, float)
+        w = (
+            np.ones(self.n_parameters)
+            if weights is None
+            else np.asarray(weights, float)
+        )
         if w.shape != (self.n_parameters,) or not np.all(np.isfinite(w)):
             raise ValueError(
                 f"weights must be {self.n_parameters} finite numbers, got {weights}"
@@ -169,15 +173,23 @@ class SloppyLandscape(Model):
         cost_tolerance: float = 0.5,
     ) -> None:
         lam = np.asarray(eigenvalues, dtype=float)
-        if lam.ndim != 1 or lam.size < 2 or np.any(~np.isfinite(lam)) or np.any(lam < 0):
+        if (
+            lam.ndim != 1
+            or lam.size < 2
+            or np.any(~np.isfinite(lam))
+            or np.any(lam < 0)
+        ):
             raise ValueError(
-                f"eigenvalues must be at least 2 non-negative numbers, got {eigenvalues}"
+                "eigenvalues must be at least 2 non-negative numbers, "
+                f"got {eigenvalues}"
             )
         self.eigenvalues = np.sort(lam)[::-1]
         self.rotation_seed = int(rotation_seed)
         self.cost_tolerance = _positive("cost_tolerance", cost_tolerance)
         d = lam.size
-        q, r = np.linalg.qr(np.random.default_rng(self.rotation_seed).normal(size=(d, d)))
+        q, r = np.linalg.qr(
+            np.random.default_rng(self.rotation_seed).normal(size=(d, d))
+        )
         # Fix the sign of each column so the rotation is unique for a seed.
         self.eigenvectors = q * np.sign(np.diag(r))
         self._jacobian = np.sqrt(self.eigenvalues)[:, None] * self.eigenvectors.T
@@ -339,7 +351,9 @@ class IslandsLandscape(Model):
         self.space = ParameterSpace(
             [
                 Parameter("x", "1", 0.0, 1.0, float(c[0, 0]), description="first axis"),
-                Parameter("y", "1", 0.0, 1.0, float(c[0, 1]), description="second axis"),
+                Parameter(
+                    "y", "1", 0.0, 1.0, float(c[0, 1]), description="second axis"
+                ),
             ]
         )
         self.readouts = (
@@ -358,7 +372,9 @@ class IslandsLandscape(Model):
 
     def presets(self) -> dict[str, dict[str, float]]:
         """Return each island centre as ``island_<i>``."""
-        return {f"island_{i}": {"x": cx, "y": cy} for i, (cx, cy) in enumerate(self.centres)}
+        return {
+            f"island_{i}": {"x": cx, "y": cy} for i, (cx, cy) in enumerate(self.centres)
+        }
 
     @property
     def corner(self) -> np.ndarray:
@@ -382,7 +398,9 @@ class IslandsLandscape(Model):
         return np.column_stack([margin, score])
 
 
-def _segment_distance(points: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+def _segment_distance(
+    points: np.ndarray, start: np.ndarray, end: np.ndarray
+) -> np.ndarray:
     """Return the Euclidean distance of each point to the segment start-end."""
     direction = end - start
     length2 = float(direction @ direction)

@@ -1,9 +1,9 @@
 """Compiled batch integrator of STG cells and the pyloric network.
 
 One call integrates many parameter sets that share a temperature. Parameter
-sets are split into blocks; blocks run in parallel threads, and inside a block
-the time loop is outside and the loop over the block's parameter sets inside,
-with the state held as a structure of arrays. Nothing is stored per time step
+sets are split into blocks, which run in parallel threads. Inside a block the
+time loop is outside and the loop over the block's parameter sets inside, and
+the state is a structure of arrays. Nothing is stored per time step
 except the events of :class:`~redundancy.models.stg.recording.SpikeRecord`
 and, on request, subsampled traces.
 

@@ -1,4 +1,4 @@
-"""What the STG batch integrator records, and what feature extraction reads.
+"""Event record of the STG batch integrator, the input of feature extraction.
 
 The compiled integrator does not store voltage traces. It detects events
 online and fills fixed-size buffers, one row per parameter set and one column
@@ -34,8 +34,8 @@ NETWORK_CELLS = ("ab_pd", "lp", "py")
 class SpikeRecord:
     """Events and voltage statistics of a batch of STG simulations.
 
-    Buffers have a fixed size. The count arrays hold the true number of
-    events, which can exceed the buffer size; events beyond it are counted but
+    Buffers have a fixed size. The count arrays contain the true number of
+    events, which can exceed the buffer size. Events beyond it are counted but
     not stored (see :attr:`spike_overflow` and :attr:`plateau_overflow`).
 
     Attributes:

@@ -1,6 +1,6 @@
 """Run the compiled STG integrator on batches and return records or traces.
 
-This module holds the settings of a run (:class:`IntegrationSettings`), the
+This module defines the settings of a run (:class:`IntegrationSettings`), the
 network wiring, and the calls that prepare the kernel's inputs: temperature
 factors, unit conversion of synapses from nS to mS/cm^2, gating tables and
 grouping of parameter sets by temperature.
