@@ -159,3 +159,26 @@ def test_null_direction_matches_contour(model, landscape) -> None:
     numeric = (near[1, 1] - near[0, 1]) / (near[1, 0] - near[0, 0])
     assert slope > 0
     assert slope == pytest.approx(numeric, rel=0.1)
+
+
+def test_holding_scan_matches_placement(model) -> None:
+    from redundancy.cohorts.placement import holding_scan
+
+    cohort = load_cohort("builtin:cntnap2")
+    scan = holding_scan(
+        model, cohort, readout="psp_peak_mv", holding_potentials_mv=[-68.0, -45.0]
+    )
+    assert len(scan) == 4
+    wild_type = scan[scan["genotype"] == "wild_type"]
+    assert np.all(wild_type["change_pct"] == 0.0)
+    ko = scan[(scan["genotype"] == "Cntnap2-/-") & (scan["v_hold_mv"] == -45.0)]
+    placement = place_groups(
+        model, cohort, readout="psp_peak_mv", fixed={"v_hold_mv": -45.0}
+    )
+    expected = placement.table.set_index("genotype").loc["Cntnap2-/-"]
+    assert ko["change_pct"].iloc[0] == pytest.approx(expected["distance_pct"])
+    assert ko["ratio_preserving_change_pct"].iloc[0] == pytest.approx(
+        expected["ratio_preserving_change_pct"]
+    )
+    with pytest.raises(ValueError, match="outside the bounds"):
+        holding_scan(model, cohort, readout="psp_peak_mv", holding_potentials_mv=[10.0])

@@ -13,11 +13,18 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from redundancy import __version__
 from redundancy.analysis.landscape import Landscape, map_landscape
 from redundancy.cohorts.measurements import load_cohort
-from redundancy.cohorts.placement import GroupPlacement, null_direction, place_groups
+from redundancy.cohorts.placement import (
+    GroupPlacement,
+    holding_scan,
+    null_direction,
+    place_groups,
+)
+from redundancy.errors import InputError
 from redundancy.models.base import Model
 from redundancy.report.html import Section, write_report
 from redundancy.study import Study
@@ -69,6 +76,10 @@ def run_study(
                 f"{placement.tolerance_pct:g} % of the wild-type value"
             ),
         }
+    scan = None
+    if study.cohort is not None and study.cohort.holding_potentials_mv:
+        scan = _holding_stage(study, model, placement)
+        summary["holding_scan"] = scan.to_dict(orient="records")
     if landscape is not None and {"g_e_scale", "g_i_scale"} <= set(model.space.names):
         summary["null_direction"] = null_direction(
             model, landscape.readout.name, at=landscape.reference
@@ -76,8 +87,20 @@ def run_study(
     summary["stand_ins"] = _stand_ins(model, study)
 
     figures = _figures(study, model, landscape, placement, out)
+    if scan is not None:
+        from redundancy.report.figures import plot_holding_scan, save_figure
+
+        figures += save_figure(
+            plot_holding_scan(
+                scan,
+                readout=placement.readout,
+                reference_group=placement.reference_group,
+                tolerance_pct=placement.tolerance_pct,
+            ),
+            out / "holding_scan",
+        )
     summary["figures"] = sorted(str(p.relative_to(out)) for p in figures)
-    sections = _sections(study, model, landscape, placement, summary, out)
+    sections = _sections(study, model, landscape, placement, summary, out, scan)
     write_report(
         out / "report.html",
         f"redundancy study: {study.name}",
@@ -196,6 +219,29 @@ def _figures(
     return paths
 
 
+def _holding_stage(
+    study: Study, model: Model, placement: GroupPlacement | None
+) -> pd.DataFrame:
+    section = study.cohort
+    assert section is not None and section.holding_potentials_mv
+    cohort = load_cohort(
+        study.resolve_path(section.csv),
+        reference_group=section.reference_group,
+        unit=section.unit,
+    )
+    readout = placement.readout if placement else model.readout_names[0]
+    try:
+        return holding_scan(
+            model,
+            cohort,
+            readout=readout,
+            holding_potentials_mv=list(section.holding_potentials_mv),
+        )
+    except (KeyError, ValueError) as error:
+        message = error.args[0] if error.args else str(error)
+        raise InputError(f"cohort.holding_potentials_mv: {message}") from None
+
+
 def _sections(
     study: Study,
     model: Model,
@@ -203,10 +249,11 @@ def _sections(
     placement: GroupPlacement | None,
     summary: dict,
     out: Path,
+    scan: pd.DataFrame | None,
 ) -> list[Section]:
     from redundancy.report.reading import compensation_sections
 
-    return compensation_sections(study, model, landscape, placement, summary, out)
+    return compensation_sections(study, model, landscape, placement, summary, out, scan)
 
 
 def _jsonable(value: Any) -> Any:

@@ -145,6 +145,10 @@ class CohortSection(_Section):
     tolerance_pct: float = Field(
         10.0, ge=0.0, le=100.0, description="Largest |% change| counted as compensated."
     )
+    holding_potentials_mv: list[float] | None = Field(
+        None,
+        description="Holding potentials (mV) at which to repeat the comparison.",
+    )
 
 
 class Study(_Section):

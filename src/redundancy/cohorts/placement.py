@@ -27,7 +27,7 @@ from redundancy.analysis.landscape import Landscape
 from redundancy.cohorts.measurements import Cohort
 from redundancy.models.base import Model
 
-__all__ = ["GroupPlacement", "null_direction", "place_groups"]
+__all__ = ["GroupPlacement", "holding_scan", "null_direction", "place_groups"]
 
 E_SCALE = "g_e_scale"
 I_SCALE = "g_i_scale"
@@ -229,3 +229,60 @@ def null_direction(
         f"d_{readout}_d_{E_SCALE}": gradient[E_SCALE],
         "contour_slope": float(slope),
     }
+
+
+def holding_scan(
+    model: Model,
+    cohort: Cohort,
+    *,
+    readout: str,
+    holding_potentials_mv: list[float],
+    fixed: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """Return each group's % change from wild type at several holding potentials.
+
+    Antoine et al. (2019) found the measured E and I changes matched to keep
+    the PSP stable for cells near spike threshold, so the verdict can depend
+    on the holding potential. For every group and holding potential (mV) the
+    table gives the readout's % change from the wild type at that potential,
+    for the measured scales and for the ratio-preserving counterpart.
+
+    Raises:
+        KeyError: if the model has no ``v_hold_mv`` parameter or lacks the readout.
+    """
+    parameter = model.space["v_hold_mv"]
+    model.readout(readout)
+    base = {**model.defaults(), **dict(fixed or {})}
+    groups = cohort.groups
+    reference = groups.iloc[0]
+    ratio_factor = reference.g_i_scale / reference.g_e_scale
+    rows = []
+    for v_hold in holding_potentials_mv:
+        if not parameter.lower <= v_hold <= parameter.upper:
+            raise ValueError(
+                f"holding potential {v_hold} mV is outside the bounds of v_hold_mv "
+                f"[{parameter.lower}, {parameter.upper}]"
+            )
+        cases = []
+        for group in groups.itertuples():
+            point = {**base, "v_hold_mv": v_hold, E_SCALE: group.g_e_scale}
+            cases.append({**point, I_SCALE: group.g_i_scale})
+            cases.append({**point, I_SCALE: group.g_e_scale * ratio_factor})
+        values = model.simulate(pd.DataFrame(cases))[readout].to_numpy(dtype=float)
+        wt_value = values[0]
+        for i, group in enumerate(groups.itertuples()):
+            measured, equal = values[2 * i], values[2 * i + 1]
+            rows.append(
+                {
+                    "genotype": group.genotype,
+                    "v_hold_mv": float(v_hold),
+                    readout: measured,
+                    "change_pct": 100.0 * (measured / wt_value - 1.0)
+                    if wt_value
+                    else np.nan,
+                    "ratio_preserving_change_pct": 100.0 * (equal / wt_value - 1.0)
+                    if wt_value
+                    else np.nan,
+                }
+            )
+    return pd.DataFrame(rows)

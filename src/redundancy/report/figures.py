@@ -24,7 +24,13 @@ if TYPE_CHECKING:
     from redundancy.cohorts.placement import GroupPlacement
     from redundancy.models.base import Trace
 
-__all__ = ["plot_ei_map", "plot_landscape", "plot_trace_comparison", "save_figure"]
+__all__ = [
+    "plot_ei_map",
+    "plot_holding_scan",
+    "plot_landscape",
+    "plot_trace_comparison",
+    "save_figure",
+]
 
 _GROUP_COLOURS = ("#222222", "#c0392b", "#2471a3", "#7d3c98", "#d68910", "#138d75")
 
@@ -168,5 +174,42 @@ def plot_trace_comparison(
             top.set_ylabel("conductance (nS)")
             bottom.set_ylabel("V (mV)")
             top.legend(fontsize=7)
+    figure.tight_layout()
+    return figure
+
+
+def plot_holding_scan(
+    scan: Any, *, readout: str, reference_group: str, tolerance_pct: float
+) -> Any:
+    """Return a plot of each group's % change from wild type against holding potential.
+
+    Solid lines are the measured scales, dashed lines the ratio-preserving
+    counterparts; the grey band is the compensation tolerance.
+    """
+    figure, ax = plt.subplots(figsize=(5.8, 4.0))
+    ax.axhspan(-tolerance_pct, tolerance_pct, color="#dddddd", label="tolerance")
+    ax.axhline(0.0, color="black", linewidth=0.6)
+    groups = [g for g in dict.fromkeys(scan["genotype"]) if g != reference_group]
+    for i, genotype in enumerate(groups):
+        rows = scan[scan["genotype"] == genotype]
+        colour = _GROUP_COLOURS[(i + 1) % len(_GROUP_COLOURS)]
+        ax.plot(
+            rows["v_hold_mv"],
+            rows["change_pct"],
+            "o-",
+            color=colour,
+            label=f"{genotype} (measured)",
+        )
+        ax.plot(
+            rows["v_hold_mv"],
+            rows["ratio_preserving_change_pct"],
+            "s--",
+            color=colour,
+            markerfacecolor="none",
+            label=f"{genotype} if E/I ratio were WT",
+        )
+    ax.set_xlabel("holding potential v_hold_mv (mV)")
+    ax.set_ylabel(f"{readout}: change from wild type (%)")
+    ax.legend(fontsize=7)
     figure.tight_layout()
     return figure

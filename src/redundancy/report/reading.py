@@ -51,6 +51,7 @@ def compensation_sections(
     placement: GroupPlacement | None,
     summary: dict,
     out: Path,
+    scan: pd.DataFrame | None = None,
 ) -> list[Section]:
     """Return the report's sections for a landscape and cohort study."""
     sections: list[Section] = []
@@ -99,6 +100,8 @@ def compensation_sections(
         )
     sections.append(overview)
 
+    if scan is not None:
+        sections.append(_holding_section(scan, placement, out))
     if placement is not None:
         columns = [
             "genotype",
@@ -166,3 +169,38 @@ def compensation_sections(
         )
     )
     return sections
+
+
+def _holding_section(
+    scan: pd.DataFrame, placement: GroupPlacement | None, out: Path
+) -> Section:
+    """Return the section on how each verdict changes with the holding potential."""
+    tolerance = placement.tolerance_pct if placement is not None else float("nan")
+    section = Section("Holding potential")
+    reference = placement.reference_group if placement is not None else None
+    for genotype in dict.fromkeys(scan["genotype"]):
+        if genotype == reference:
+            continue
+        rows = scan[scan["genotype"] == genotype]
+        inside = rows[rows["change_pct"].abs() <= tolerance]["v_hold_mv"].tolist()
+        where = (
+            "at no tested holding potential"
+            if not inside
+            else "at " + ", ".join(f"{v:g}" for v in inside) + " mV"
+        )
+        section.paragraphs.append(
+            f"{genotype} is compensated (within {tolerance:g} %) {where}. Its change "
+            f"ranges from {rows['change_pct'].min():+.1f} % to "
+            f"{rows['change_pct'].max():+.1f} % over "
+            f"{rows['v_hold_mv'].min():g} to {rows['v_hold_mv'].max():g} mV."
+        )
+    if (out / "holding_scan.png").exists():
+        section.figures.append(
+            (
+                out / "holding_scan.png",
+                "Change of the readout from wild type at each holding potential; "
+                "dashed: the same excitation with the wild-type E/I ratio.",
+            )
+        )
+    section.tables.append(("Change from wild type by holding potential", scan))
+    return section
