@@ -24,7 +24,11 @@ from redundancy.models.stg.features import (
     network_features,
     neuron_features,
 )
-from redundancy.models.stg.recording import SpikeRecord
+from redundancy.models.stg.recording import (
+    NETWORK_CELL_LABELS,
+    NETWORK_CELLS,
+    SpikeRecord,
+)
 
 TOL = 1e-9
 
@@ -34,7 +38,7 @@ PERIOD = 1509.0
 AB_PD = (0.0, 582.0)
 LP = (803.0, 1202.0)
 PY = (1141.0, 1671.0)
-OFFSET = 100.0
+OFFSET = 200.0  # after the first burst gap, so no burst touches the start
 
 
 # Construction helpers -------------------------------------------------------
@@ -135,8 +139,11 @@ def frame(result, readouts) -> pd.DataFrame:
     return table
 
 
-def network_frame(runs: list[list[np.ndarray]], **kwargs) -> pd.DataFrame:
-    return frame(network_features(make_record(runs), **kwargs), NETWORK_READOUTS)
+def network_frame(
+    runs: list[list[np.ndarray]], duration_ms: float = 12_000.0, **kwargs
+) -> pd.DataFrame:
+    record = make_record(runs, duration_ms=duration_ms)
+    return frame(network_features(record, **kwargs), NETWORK_READOUTS)
 
 
 def neuron_frame(record: SpikeRecord, **kwargs) -> pd.DataFrame:
@@ -172,17 +179,22 @@ def test_neuron_regular_bursting_values() -> None:
 
 
 def test_neuron_tonic_spiking() -> None:
-    fast = np.arange(50.0, 10_000.0, 100.0)  # 10 Hz: one burst spans the window
+    # 10 Hz over the whole window: one spike group that touches both window
+    # edges, so it is no complete burst.
+    fast = np.arange(50.0, 10_000.0, 100.0)
     slow = np.arange(50.0, 10_000.0, 200.0)  # 5 Hz: every ISI ends a burst
-    table = neuron_frame(make_record([[fast], [slow]], duration_ms=10_000.0))
+    inside = np.arange(500.0, 9_500.0, 100.0)  # 9 Hz, one complete burst
+    table = neuron_frame(make_record([[fast], [slow], [inside]], duration_ms=10_000.0))
 
-    assert classify_activity(table["activity"]).tolist() == ["tonic", "tonic"]
-    assert table["firing_rate_hz"].tolist() == pytest.approx([10.0, 5.0])
-    assert table["isi_cv"].tolist() == pytest.approx([0.0, 0.0], abs=1e-12)
-    assert table["status"].tolist() == [STATUS_UNDEFINED, STATUS_UNDEFINED]
-    assert table["reason"][0] == "tonic spiking: one burst, no burst period"
+    assert classify_activity(table["activity"]).tolist() == ["tonic"] * 3
+    assert table["firing_rate_hz"].tolist() == pytest.approx([10.0, 5.0, 9.0])
+    assert table["isi_cv"].tolist() == pytest.approx([0.0] * 3, abs=1e-12)
+    assert table["status"].tolist() == [STATUS_UNDEFINED] * 3
+    assert table["reason"][0] == "tonic spiking: no bursts"
     assert table["reason"][1] == "tonic spiking: no bursts"
+    assert table["reason"][2] == "tonic spiking: one burst, no burst period"
     assert np.isnan(table["burst_period_ms"]).all()
+    assert table["burst_duration_ms"][2] == pytest.approx(8900.0)
 
 
 def test_neuron_silent() -> None:
@@ -205,6 +217,88 @@ def test_neuron_irregular_bursting() -> None:
     assert row["burst_period_ms"] == pytest.approx(1000.0, abs=TOL)
     assert row["burst_period_cv"] == pytest.approx(0.4, abs=TOL)
     assert row["status"] == "ok"
+
+
+def test_neuron_drops_bursts_cut_by_window() -> None:
+    # Nine complete bursts 1000 ms apart, plus a burst already under way when
+    # the window opens and one still under way when it closes. Counting the
+    # cut bursts would give periods of 195 and 800 ms next to 1000 ms.
+    complete = bursting_train(1000.0, 0.0, 300.0, n_cycles=9)  # 200 ... 8500 ms
+    head = burst(5.0, 75.0)
+    tail = burst(9_200.0, 9_990.0)
+    row = neuron_frame(
+        make_record([[np.concatenate([head, complete, tail])]], duration_ms=10_000.0)
+    ).iloc[0]
+
+    assert classify_activity(row["activity"]) == "bursting"
+    assert row["status"] == "ok", row["reason"]
+    assert row["burst_period_ms"] == pytest.approx(1000.0, abs=TOL)
+    assert row["burst_period_cv"] == pytest.approx(0.0, abs=TOL)
+    assert row["burst_duration_ms"] == pytest.approx(300.0, abs=TOL)
+    assert row["spikes_per_burst"] == 11
+    assert row["firing_rate_hz"] == pytest.approx(
+        (head.size + complete.size + tail.size) / 10.0
+    )
+
+
+def test_neuron_edge_rule_boundaries() -> None:
+    # A burst is complete when its first spike is at least one burst gap
+    # (150 ms) after the window start and its last spike at least one burst
+    # gap before the window end.
+    def train(first: float, last: float) -> np.ndarray:
+        middle = bursting_train(1000.0, 0.0, 300.0, n_cycles=3, offset=1000.0)
+        return np.concatenate(
+            [burst(first, first + 100.0), middle, burst(last - 100.0, last)]
+        )
+
+    runs = [
+        [train(150.0, 4_850.0)],  # both edge bursts exactly one gap inside
+        [train(149.0, 4_850.0)],  # first burst cut
+        [train(150.0, 4_851.0)],  # last burst cut
+    ]
+    table = neuron_frame(make_record(runs, duration_ms=5_000.0))
+
+    # Complete edge bursts add two bursts of 100 ms to three of 300 ms.
+    assert table["burst_duration_ms"][0] == pytest.approx(1100.0 / 5, abs=TOL)
+    assert table["burst_duration_ms"][1] == pytest.approx(1000.0 / 4, abs=TOL)
+    assert table["burst_duration_ms"][2] == pytest.approx(1000.0 / 4, abs=TOL)
+    assert table["burst_period_ms"][1] == pytest.approx((4_750.0 - 1_000.0) / 3)
+    assert table["burst_period_ms"][2] == pytest.approx((3_000.0 - 150.0) / 3)
+
+
+def test_plateau_of_last_cycle_stops_at_cut_burst() -> None:
+    # The cycle of the last complete burst ends where the cut burst starts,
+    # so the 800 ms stretch of the cut burst is not a plateau of that cycle.
+    complete = bursting_train(1000.0, 0.0, 300.0, n_cycles=9)
+    tail = burst(9_200.0, 9_990.0)
+    stretches = np.array(
+        [[OFFSET + k * 1000.0, OFFSET + k * 1000.0 + 310.0] for k in range(9)]
+        + [[9_200.0, np.nan]]
+    )
+    record = make_record(
+        [[np.concatenate([complete, tail])]],
+        plateaus=[[stretches]],
+        duration_ms=10_000.0,
+    )
+    row = neuron_frame(record).iloc[0]
+
+    assert row["plateau_duration_ms"] == pytest.approx(310.0, abs=TOL)
+
+
+def test_network_drops_bursts_cut_by_window() -> None:
+    # A reference rhythm whose window opens inside an AB/PD burst and closes
+    # inside a PY burst: the cut bursts must not add a cycle or a short burst.
+    run = network_run(n_cycles=6)
+    run[0] = np.concatenate([burst(0.0, 120.0), run[0]])
+    run[2] = np.concatenate([run[2], burst(11_900.0, 11_990.0)])
+    row = network_frame([run]).iloc[0]
+
+    assert row["status"] == "ok", row["reason"]
+    assert row["cycle_period_ms"] == pytest.approx(PERIOD, abs=TOL)
+    assert row["burst_duration_ab_pd_ms"] == pytest.approx(582.0, abs=TOL)
+    assert row["burst_duration_py_ms"] == pytest.approx(530.0, abs=TOL)
+    assert row["triphasic"] == 1.0
+    assert row["pyloric_like"] == 1.0
 
 
 def test_neuron_burst_thresholds() -> None:
@@ -490,9 +584,7 @@ def test_pyloric_like_ordered_fraction_boundary() -> None:
         )
         return [good[0], lp, py]
 
-    table = network_frame(
-        [mixed(3), mixed(4)],
-    )
+    table = network_frame([mixed(3), mixed(4)], duration_ms=18_000.0)
 
     assert table["pyloric_like"][0] == 1.0  # 7 of 10 cycles ordered: 0.7
     assert table["pyloric_like"][1] == 0.0  # 6 of 10 cycles ordered
@@ -506,7 +598,7 @@ def test_triphasic_fraction_boundary() -> None:
         run[1] = run[1][run[1] >= boundary]  # the first n_missing cycles lack LP
         return run
 
-    table = network_frame([missing_lp(1), missing_lp(2)])
+    table = network_frame([missing_lp(1), missing_lp(2)], duration_ms=18_000.0)
 
     assert table["triphasic"][0] == 1.0  # 9 of 10 cycles triphasic: 0.9
     assert table["triphasic"][1] == 0.0  # 8 of 10
@@ -559,8 +651,13 @@ def test_network_slow_rhythm_outside_reference() -> None:
 # Agreement with a plain-Python reference ------------------------------------
 
 
-def reference_bursts(train: np.ndarray, gap: float = 150.0, shortest: float = 40.0):
-    """Burst (start, end) pairs by a direct reading of the burst rule."""
+def reference_bursts(
+    train: np.ndarray,
+    duration: float = 12_000.0,
+    gap: float = 150.0,
+    shortest: float = 40.0,
+):
+    """Burst (start, end) pairs by a direct reading of the burst and edge rules."""
     bursts, current = [], []
     for t in train:
         if current and t - current[-1] >= gap:
@@ -569,16 +666,19 @@ def reference_bursts(train: np.ndarray, gap: float = 150.0, shortest: float = 40
         current.append(t)
     if current:
         bursts.append((current[0], current[-1]))
-    return [(a, b) for a, b in bursts if b - a > shortest]
+    complete = [(a, b) for a, b in bursts if a >= gap and duration - b >= gap]
+    return [(a, b) for a, b in complete if b - a > shortest]
 
 
-def reference_network(trains: list[np.ndarray]) -> dict[str, float]:
+def reference_network(
+    trains: list[np.ndarray], duration: float = 12_000.0
+) -> dict[str, float]:
     """Rhythm features of one run, written independently of the kernel."""
-    cells = [reference_bursts(np.sort(t)) for t in trains]
+    cells = [reference_bursts(np.sort(t), duration) for t in trains]
     nan = float("nan")
     result = dict.fromkeys([r.name for r in NETWORK_READOUTS[:15]], nan)
     result["triphasic"] = result["pyloric_like"] = 0.0
-    for c, key in enumerate(("ab_pd", "lp", "py")):
+    for c, key in enumerate(NETWORK_CELLS):
         if cells[c]:
             result[f"burst_duration_{key}_ms"] = np.mean([b - a for a, b in cells[c]])
     starts = [a for a, _ in cells[0]]
@@ -586,7 +686,7 @@ def reference_network(trains: list[np.ndarray]) -> dict[str, float]:
         return result
     period = float(np.mean(np.diff(starts)))
     result["cycle_period_ms"] = period
-    for key in ("ab_pd", "lp", "py"):
+    for key in NETWORK_CELLS:
         result[f"duty_cycle_{key}"] = result[f"burst_duration_{key}_ms"] / period
     cycles = []
     for k in range(len(starts) - 1):
@@ -638,14 +738,13 @@ def random_run(rng: np.random.Generator) -> list[np.ndarray]:
 def test_network_matches_python_reference() -> None:
     rng = np.random.default_rng(20040901)
     runs = [random_run(rng) for _ in range(300)]
-    table = network_frame(
-        runs,
-    )
+    # Spikes fill the whole 10 s window, so bursts cut by both edges occur.
+    table = network_frame(runs, duration_ms=10_000.0)
     names = [r.name for r in NETWORK_READOUTS[:20] if "plateau" not in r.name]
 
     n_triphasic = n_pyloric = 0
     for i, run in enumerate(runs):
-        expected = reference_network(run)
+        expected = reference_network(run, duration=10_000.0)
         n_triphasic += expected["triphasic"] == 1.0
         n_pyloric += expected["pyloric_like"] == 1.0
         for name in names:
@@ -655,3 +754,12 @@ def test_network_matches_python_reference() -> None:
     # The random runs must exercise both branches of each classification.
     assert 0 < n_triphasic < len(runs)
     assert 0 < n_pyloric < n_triphasic
+
+
+def test_readout_names_use_record_cell_names() -> None:
+    names = {r.name for r in NETWORK_READOUTS}
+    for cell, label in zip(NETWORK_CELLS, NETWORK_CELL_LABELS, strict=True):
+        readout = next(r for r in NETWORK_READOUTS if r.name == f"duty_cycle_{cell}")
+        assert f"burst_duration_{cell}_ms" in names
+        assert f"plateau_duration_{cell}_ms" in names
+        assert readout.description.startswith(label)

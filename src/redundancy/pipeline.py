@@ -35,12 +35,34 @@ logger = logging.getLogger(__name__)
 
 
 def run_study(
-    study: Study, out_dir: str | Path, *, show_progress: bool | None = None
+    study: Study,
+    out_dir: str | Path,
+    *,
+    db_path: str | Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    append: bool = False,
+    show_progress: bool | None = None,
 ) -> dict:
     """Run every stage of ``study`` and write its outputs to ``out_dir``.
 
-    Writes ``summary.json``, ``report.html``, ``study.yaml`` and figures as
-    PNG and SVG. Returns the summary as a dict.
+    Stages run in order: the sweep into the population database, the
+    landscape, the cohort placement and holding-potential scan, then the
+    analyses on the stored population. Writes ``summary.json``,
+    ``report.html``, ``study.yaml`` and figures as PNG and SVG, plus
+    ``analyses/`` when the study has analyses. Returns the summary as a dict.
+
+    Args:
+        study: the validated study.
+        out_dir: output folder, created if missing.
+        db_path: population database of the sweep; ``out_dir/population.duckdb``
+            by default. A database that already holds part of the same sweep
+            is resumed.
+        workers: worker processes of the sweep; all cores by default.
+        scheduler: Dask scheduler address, or ``"local"`` for a LocalCluster.
+        append: store the sweep as a new run in a database that holds another
+            study's run.
+        show_progress: show progress bars; None uses the process default.
 
     Raises:
         InputError: if the study names unknown parameters, readouts or files.
@@ -62,6 +84,18 @@ def run_study(
     sections: list[Section] = []
     landscape = None
     placement = None
+    population = None
+    if study.sweep is not None:
+        population = _sweep_stage(
+            study,
+            model,
+            Path(db_path) if db_path else out / "population.duckdb",
+            summary,
+            workers=workers,
+            scheduler=scheduler,
+            append=append,
+            show_progress=show_progress,
+        )
     if study.landscape is not None:
         landscape = _landscape_stage(study, model, show_progress)
         summary["landscape"] = landscape.to_dict()
@@ -85,6 +119,14 @@ def run_study(
             model, landscape.readout.name, at=landscape.reference
         )
     summary["stand_ins"] = _stand_ins(model, study)
+    if study.analyses is not None:
+        from redundancy.analysis.config import run_analyses
+
+        if population is None and db_path is not None:
+            population = _stored_population(Path(db_path), model)
+        summary["analyses"] = run_analyses(
+            study.analyses, model, population, out / "analyses", study.seed
+        )
 
     figures = _figures(study, model, landscape, placement, out)
     if scan is not None:
@@ -101,6 +143,12 @@ def run_study(
         )
     summary["figures"] = sorted(str(p.relative_to(out)) for p in figures)
     sections = _sections(study, model, landscape, placement, summary, out, scan)
+    if "sweep" in summary:
+        sections.append(_sweep_section(summary["sweep"]))
+    if "analyses" in summary:
+        from redundancy.report.analysis_sections import analysis_sections
+
+        sections += analysis_sections(summary["analyses"], out / "analyses")
     write_report(
         out / "report.html",
         f"redundancy study: {study.name}",
@@ -111,6 +159,77 @@ def run_study(
     summary_path.write_text(json.dumps(_jsonable(summary), indent=2), encoding="utf-8")
     logger.info("wrote %s and %s", summary_path, out / "report.html")
     return summary
+
+
+def _sweep_stage(
+    study: Study,
+    model: Model,
+    db_path: Path,
+    summary: dict[str, Any],
+    **options: Any,
+) -> pd.DataFrame:
+    """Run the study's sweep, record it in ``summary`` and return the stored rows."""
+    from redundancy.store import PopulationStore
+    from redundancy.sweep import run_sweep
+
+    assert study.sweep is not None
+    result = run_sweep(
+        model,
+        study.sweep,
+        db_path,
+        seed=study.seed,
+        study_text=study.text,
+        study_name=study.name,
+        **options,
+    )
+    summary["sweep"] = {
+        "database": str(db_path),
+        "run_id": result.run_id,
+        "resumed": result.resumed,
+        "n_total": result.n_total,
+        "n_stored_before": result.n_stored_before,
+        "n_simulated": result.n_simulated,
+        "status_counts": dict(result.status_counts),
+        "failed_chunks": [list(chunk) for chunk in result.failed_chunks],
+        "elapsed_s": result.elapsed_s,
+    }
+    return PopulationStore(db_path).table(run_id=result.run_id)
+
+
+def _stored_population(db_path: Path, model: Model) -> pd.DataFrame:
+    """Return the newest stored run of ``model`` in an existing database."""
+    from redundancy.store import PopulationStore
+
+    if not db_path.is_file():
+        raise InputError(f"population database not found: {db_path}")
+    store = PopulationStore(db_path)
+    runs = store.runs()
+    matching = runs[runs["model_name"] == model.name] if "model_name" in runs else runs
+    if matching.empty:
+        raise InputError(
+            f"{db_path} holds no run of model {model.name!r}; add a sweep section "
+            "to the study or point --db at a database of this model"
+        )
+    run_id = int(matching["run_id"].max())
+    logger.info("analysing run %d of %s", run_id, db_path)
+    return store.table(run_id=run_id)
+
+
+def _sweep_section(sweep: dict[str, Any]) -> Section:
+    counts = ", ".join(f"{k}: {v}" for k, v in sweep["status_counts"].items())
+    text = (
+        f"{sweep['n_total']} parameter sets in the design; {sweep['n_simulated']} "
+        f"simulated by this run ({counts or 'none'}), {sweep['n_stored_before']} "
+        f"already stored before it. Database: {sweep['database']} "
+        f"(run {sweep['run_id']})."
+    )
+    section = Section("Population", paragraphs=[text])
+    if sweep["failed_chunks"]:
+        section.notes.append(
+            f"{len(sweep['failed_chunks'])} chunks failed as a whole; their rows are "
+            "stored with status failed and the reason."
+        )
+    return section
 
 
 def _landscape_stage(

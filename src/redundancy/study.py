@@ -31,6 +31,7 @@ from pydantic import (
     model_validator,
 )
 
+from redundancy.analysis.config import AnalysesConfig
 from redundancy.errors import InputError
 from redundancy.execution.config import SweepConfig
 from redundancy.models import Model, get_model
@@ -161,6 +162,7 @@ class Study(_Section):
     landscape: LandscapeSection | None = None
     cohort: CohortSection | None = None
     sweep: SweepConfig | None = None
+    analyses: AnalysesConfig | None = None
     traces: bool = Field(True, description="Plot traces of the reference and groups.")
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)

@@ -37,7 +37,9 @@ from redundancy.seeding import stage_seed
 
 __all__ = [
     "AnalysesConfig",
+    "CorrelationsConfig",
     "FisherConfig",
+    "IslandsConfig",
     "MorrisConfig",
     "OATConfig",
     "RedundancyConfig",
@@ -106,6 +108,34 @@ class OATConfig(BaseModel):
     repeats: int = Field(1, ge=1)
 
 
+class CorrelationsConfig(BaseModel):
+    """Options of :func:`~redundancy.analysis.correlations` within the good set."""
+
+    model_config = _FORBID
+    method: Literal["pearson", "spearman"] = "pearson"
+    alpha: float = Field(0.05, gt=0, lt=1)
+    correction: Literal["fdr_bh", "bonferroni", "none"] = "fdr_bh"
+    parameters: list[str] | None = None
+
+
+class IslandsConfig(BaseModel):
+    """Options of :func:`~redundancy.analysis.islands` and of island connectivity.
+
+    ``method`` is ``grid`` for a grid sweep, ``dbscan`` or ``hdbscan`` for a
+    random one. With ``connect: true`` the centroids of every pair of islands
+    are joined by :func:`~redundancy.analysis.solutions.connect_islands`,
+    which tells separate islands from one connected set.
+    """
+
+    model_config = _FORBID
+    method: Literal["grid", "dbscan", "hdbscan"] = "dbscan"
+    parameters: list[str] | None = None
+    min_size: int = Field(1, ge=1)
+    eps: float | None = Field(None, gt=0)
+    max_points: int = Field(20_000, ge=10)
+    connect: bool = False
+
+
 class AnalysesConfig(BaseModel):
     """The analyses to run after a population is simulated.
 
@@ -121,6 +151,8 @@ class AnalysesConfig(BaseModel):
     sobol: SobolConfig | None = None
     morris: MorrisConfig | None = None
     oat: OATConfig | None = None
+    correlations: CorrelationsConfig | None = None
+    islands: IslandsConfig | None = None
 
 
 def _stage_int(seed: int, stage: str) -> int:
@@ -246,4 +278,68 @@ def run_analyses(
             seed=_stage_int(seed, "analysis-oat"),
         )
         record("oat", result)
+    if config.correlations is not None or config.islands is not None:
+        if good is None or table is None:
+            raise InputError(
+                "analyses.correlations and analyses.islands need analyses.criterion "
+                "and a population table (a sweep section or a database)"
+            )
+        _run_solution_analyses(config, model, table, good, seed, record)
     return summary
+
+
+def _run_solution_analyses(
+    config: AnalysesConfig,
+    model: Model,
+    table: pd.DataFrame,
+    good: Any,
+    seed: int,
+    record: Any,
+) -> None:
+    """Run the dependency and multiple-solution analyses on the good set."""
+    from redundancy.analysis.dependencies import correlations
+    from redundancy.analysis.islands import islands
+    from redundancy.analysis.paths import connect_islands
+
+    if config.correlations is not None:
+        options = config.correlations
+        space = (
+            model.space.subset(options.parameters)
+            if options.parameters
+            else model.space
+        )
+        result = correlations(
+            table,
+            space,
+            within=good,
+            method=options.method,
+            alpha=options.alpha,
+            correction=options.correction,
+        )
+        record("correlations", result)
+    if config.islands is not None:
+        options = config.islands
+        space = (
+            model.space.subset(options.parameters)
+            if options.parameters
+            else model.space
+        )
+        found = islands(
+            table,
+            space,
+            good,
+            method=options.method,
+            min_size=options.min_size,
+            eps=options.eps,
+            max_points=options.max_points,
+            seed=_stage_int(seed, "analysis-islands"),
+        )
+        record("islands", found)
+        if options.connect and config.criterion is not None and len(found.islands) > 1:
+            connectivity = connect_islands(
+                model,
+                found,
+                config.criterion,
+                seed=_stage_int(seed, "analysis-connect"),
+            )
+            record("island_connectivity", connectivity)

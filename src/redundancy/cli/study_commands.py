@@ -22,6 +22,14 @@ def _report(summary: dict, out: Path) -> None:
             f"{change:+.1f} % from wild type -> {verdict} "
             f"(tolerance {summary['compensation']['tolerance_pct']:g} %)"
         )
+    sweep = summary.get("sweep")
+    if sweep:
+        typer.echo(
+            f"population: {sweep['n_total']} parameter sets in {sweep['database']} "
+            f"(run {sweep['run_id']}, {sweep['n_simulated']} simulated now)"
+        )
+    for name, result in summary.get("analyses", {}).items():
+        typer.echo(f"analysis {name}: {result['files']['json']}")
     typer.echo(f"summary: {out / 'summary.json'}")
     typer.echo(f"report:  {out / 'report.html'}")
 
@@ -41,13 +49,34 @@ def demo_command(
 def run_command(
     study_path: Path = typer.Argument(..., metavar="STUDY.yaml", help="Study file."),
     out: Path = typer.Option(..., "--out", help="Output folder."),
+    db: Path = typer.Option(
+        None,
+        "--db",
+        help="Population database of the sweep (default OUT/population.duckdb); "
+        "without a sweep section, the database the analyses read.",
+    ),
+    workers: int = typer.Option(
+        None, "--workers", min=0, help="Sweep worker processes (default: all cores)."
+    ),
+    scheduler: str = typer.Option(
+        None,
+        "--scheduler",
+        help="Dask scheduler address, or 'local' for a LocalCluster.",
+    ),
+    append: bool = typer.Option(
+        False,
+        "--append",
+        help="Add the sweep as a new run to a database of another study.",
+    ),
 ) -> None:
     """Run every stage of a study file and write its outputs to --out."""
     from redundancy.pipeline import run_study
     from redundancy.study import load_study
 
     study = load_study(study_path)
-    summary = run_study(study, out)
+    summary = run_study(
+        study, out, db_path=db, workers=workers, scheduler=scheduler, append=append
+    )
     _report(summary, out)
 
 

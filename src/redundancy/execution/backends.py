@@ -1,4 +1,4 @@
-"""Where chunks run: in this process, on a local process pool, or on Dask.
+"""Backends that run chunks: the calling process, a local process pool, or Dask.
 
 A backend takes an iterator of :class:`Task` objects and yields one
 :class:`Outcome` per task as tasks finish, in any order. It pulls a new task

@@ -30,7 +30,7 @@ class Design(ABC):
     """An ordered, finite list of parameter sets over a :class:`ParameterSpace`.
 
     Only the parameters in :attr:`names` vary. The others stay at the defaults
-    of ``space``, and every row holds a value for every parameter of ``space``.
+    of ``space``, and every row has a value for every parameter of ``space``.
 
     Args:
         space: the model's full parameter space; fixed parameters take its

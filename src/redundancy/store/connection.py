@@ -1,4 +1,4 @@
-"""Short-lived DuckDB connections that wait while another process holds the file.
+"""Short-lived DuckDB connections that wait while another process locks the file.
 
 DuckDB lets one process open a database file for writing, or any number of
 processes open it read-only, but not both at once. The population store

@@ -12,6 +12,13 @@ statistics): a burst ends at an inter-spike interval of at least
 ``burst_gap_ms`` and is kept only if its last spike comes more than
 ``min_burst_ms`` after its first, so single spikes never count as bursts.
 
+Edge rule: a burst is kept only if it is complete inside the recorded window.
+Its first spike must come at least ``burst_gap_ms`` after the window start and
+its last spike at least ``burst_gap_ms`` before the window end. Otherwise an
+unrecorded spike just outside the window could belong to the same burst, and
+the burst's start or end, and with them the burst period, would be wrong.
+The ``pyloric`` package keeps such truncated bursts.
+
 References:
     Prinz AA, Bucher D, Marder E (2004). Similar network activity from
     disparate circuit parameters. Nat Neurosci 7:1345-1352.
@@ -56,29 +63,42 @@ NETWORK_INFO_COLUMNS = (
 def detect_bursts(
     times: np.ndarray,
     n_spikes: int,
+    duration_ms: float,
     burst_gap_ms: float,
     min_burst_ms: float,
     starts: np.ndarray,
     ends: np.ndarray,
     sizes: np.ndarray,
-) -> int:
+) -> tuple[int, float]:
     """Group the first ``n_spikes`` ascending spike times (ms) into bursts.
 
     Writes the first and last spike time (ms) and the spike count of each
-    kept burst into ``starts``, ``ends`` and ``sizes`` and returns the number
-    of kept bursts.
+    kept burst into ``starts``, ``ends`` and ``sizes``. Bursts closer than
+    ``burst_gap_ms`` to either end of the window ``[0, duration_ms]`` are
+    dropped (see the module documentation).
+
+    Returns:
+        The number of kept bursts, and the end (ms) of the cycle of the last
+        kept burst: the first spike of the spike group cut off by the window
+        end, or ``duration_ms`` when there is none.
     """
     n_bursts = 0
+    cycle_end = duration_ms
     first = 0
     for j in range(1, n_spikes + 1):
         if j == n_spikes or times[j] - times[j - 1] >= burst_gap_ms:
-            if times[j - 1] - times[first] > min_burst_ms:
+            long_enough = times[j - 1] - times[first] > min_burst_ms
+            cut_at_start = times[first] < burst_gap_ms
+            cut_at_end = duration_ms - times[j - 1] < burst_gap_ms
+            if cut_at_end and n_bursts > 0:
+                cycle_end = times[first]
+            if long_enough and not (cut_at_start or cut_at_end):
                 starts[n_bursts] = times[first]
                 ends[n_bursts] = times[j - 1]
                 sizes[n_bursts] = j - first
                 n_bursts += 1
             first = j
-    return n_bursts
+    return n_bursts, cycle_end
 
 
 @njit(cache=True, error_model="numpy")
@@ -88,17 +108,19 @@ def mean_longest_plateau(
     starts: np.ndarray,
     n_bursts: int,
     duration_ms: float,
+    last_cycle_end_ms: float,
     plateau_min_ms: float,
     plateau_fill_ms: float,
 ) -> float:
     """Return the mean over burst cycles of the longest stretch above threshold.
 
-    A cycle runs from one burst start to the next; the last one ends with the
-    recording. ``intervals`` contains ascending, non-overlapping (start, end)
-    pairs in ms; an end of NaN means the stretch lasts to the end of the
-    recording. A mean below ``plateau_min_ms`` is replaced by
-    ``plateau_fill_ms`` so that the width of single spikes is not reported as
-    a plateau. Returns NaN without bursts.
+    A cycle runs from one burst start to the next; the last one ends at
+    ``last_cycle_end_ms`` (the start of a truncated burst at the window end,
+    or the window end). ``intervals`` contains ascending, non-overlapping
+    (start, end) pairs in ms; an end of NaN means the stretch lasts to the end
+    of the recording at ``duration_ms``. A mean below ``plateau_min_ms`` is
+    replaced by ``plateau_fill_ms`` so that the width of single spikes is not
+    reported as a plateau. Returns NaN without bursts.
     """
     if n_bursts == 0:
         return np.nan
@@ -106,7 +128,7 @@ def mean_longest_plateau(
     first = 0
     for b in range(n_bursts):
         window_start = starts[b]
-        window_end = starts[b + 1] if b + 1 < n_bursts else duration_ms
+        window_end = starts[b + 1] if b + 1 < n_bursts else last_cycle_end_ms
         longest = 0.0
         k = first
         while k < n_intervals:
@@ -174,8 +196,15 @@ def neuron_kernel(
         out[i, 0] = 1000.0 * spike_counts[i, cell] / duration_ms
         if n_stored >= 3:
             out[i, 1] = _coefficient_of_variation(np.diff(times[:n_stored]))
-        n_bursts = detect_bursts(
-            times, n_stored, burst_gap_ms, min_burst_ms, starts, ends, sizes
+        n_bursts, cycle_end = detect_bursts(
+            times,
+            n_stored,
+            duration_ms,
+            burst_gap_ms,
+            min_burst_ms,
+            starts,
+            ends,
+            sizes,
         )
         info[i, 0] = n_stored
         info[i, 1] = n_bursts
@@ -189,6 +218,7 @@ def neuron_kernel(
                 starts,
                 n_bursts,
                 duration_ms,
+                cycle_end,
                 plateau_min_ms,
                 plateau_fill_ms,
             )
@@ -247,9 +277,10 @@ def network_kernel(
         info[i, :] = 0
         for c in range(3):
             n_stored = min(spike_counts[i, c], capacity)
-            n_bursts[c] = detect_bursts(
+            n_bursts[c], cycle_end = detect_bursts(
                 spike_times[i, c],
                 n_stored,
+                duration_ms,
                 burst_gap_ms,
                 min_burst_ms,
                 starts[c],
@@ -268,6 +299,7 @@ def network_kernel(
                     starts[c],
                     n_bursts[c],
                     duration_ms,
+                    cycle_end,
                     plateau_min_ms,
                     plateau_fill_ms,
                 )

@@ -50,7 +50,6 @@ from redundancy.models.stg.classify import (
 )
 from redundancy.models.stg.readouts import NETWORK_READOUTS, NEURON_READOUTS
 from redundancy.models.stg.reasons import (
-    CELL_LABELS,
     DIVERGED,
     activity_problem,
     order_reason,
@@ -58,8 +57,11 @@ from redundancy.models.stg.reasons import (
     rhythm_problems,
     spike_overflow,
 )
-from redundancy.models.stg.recording import NETWORK_CELLS as CELL_KEYS
-from redundancy.models.stg.recording import SpikeRecord
+from redundancy.models.stg.recording import (
+    NETWORK_CELL_LABELS,
+    NETWORK_CELLS,
+    SpikeRecord,
+)
 from redundancy.models.stg.validation import check_positive, check_record
 
 __all__ = [
@@ -100,7 +102,11 @@ def neuron_features(
     """Compute the single-cell readouts of :data:`NEURON_READOUTS` for a batch.
 
     A burst ends at an inter-spike interval of at least ``burst_gap_ms`` and
-    is kept when it lasts (first to last spike) more than ``min_burst_ms``.
+    is kept when it lasts (first to last spike) more than ``min_burst_ms``
+    and lies complete inside the window: its first spike at least
+    ``burst_gap_ms`` after the window start and its last spike at least
+    ``burst_gap_ms`` before the window end. A burst cut by either edge would
+    give a wrong burst start, end and period.
     The activity code follows
     :func:`~redundancy.models.stg.classify.activity_codes`. The plateau
     duration is the mean over burst cycles of the longest stretch above
@@ -253,7 +259,8 @@ def network_features(
     """Compute the pyloric rhythm readouts of :data:`NETWORK_READOUTS`.
 
     Cells are ordered AB/PD, LP, PY. Bursts and plateaus are detected per
-    cell as in :func:`neuron_features`. The cycle period is the mean
+    cell as in :func:`neuron_features`, so bursts cut by the window edges are
+    dropped. The cycle period is the mean
     interval between AB/PD burst starts, and each cell's duty cycle is its
     mean burst duration over that period. The AB/PD burst
     starts divide time into cycles, and a cycle is triphasic when LP and PY
@@ -359,7 +366,7 @@ def network_features(
     spike_capacity = record.spike_times_ms.shape[2]
     plateau_capacity = record.plateau_intervals_ms.shape[2]
     plateau_columns = [
-        _NETWORK_COLUMN[f"plateau_duration_{cell}_ms"] for cell in CELL_KEYS
+        _NETWORK_COLUMN[f"plateau_duration_{cell}_ms"] for cell in NETWORK_CELLS
     ]
     triphasic_column = _NETWORK_COLUMN["triphasic"]
     pyloric_column = _NETWORK_COLUMN["pyloric_like"]
@@ -371,7 +378,7 @@ def network_features(
             continue
         overflow = [
             f"{name} {spike_overflow(int(record.spike_counts[i, c]), spike_capacity)}"
-            for c, name in enumerate(CELL_LABELS)
+            for c, name in enumerate(NETWORK_CELL_LABELS)
             if record.spike_counts[i, c] > spike_capacity
         ]
         if overflow:
@@ -380,7 +387,7 @@ def network_features(
             reason[i] = "; ".join(overflow)
             continue
         plateau_problems = []
-        for c, name in enumerate(CELL_LABELS):
+        for c, name in enumerate(NETWORK_CELL_LABELS):
             plateaus = int(record.plateau_counts[i, c])
             column = plateau_columns[c]
             if plateaus > plateau_capacity and np.isfinite(values[i, column]):

@@ -16,6 +16,7 @@ References:
 
 from __future__ import annotations
 
+from redundancy.models.stg.recording import NETWORK_CELL_LABELS, NETWORK_CELLS
 from redundancy.parameters import Readout
 
 __all__ = ["NETWORK_READOUTS", "NEURON_READOUTS"]
@@ -44,7 +45,7 @@ NEURON_READOUTS: tuple[Readout, ...] = (
     Readout("ca_mean_um", "uM", "mean intracellular calcium concentration"),
 )
 
-_CELL_LABELS = {"ab_pd": "AB/PD", "lp": "LP", "py": "PY"}
+_CELL_LABELS = dict(zip(NETWORK_CELLS, NETWORK_CELL_LABELS, strict=True))
 
 #: Readouts of :func:`~redundancy.models.stg.features.network_features`.
 NETWORK_READOUTS: tuple[Readout, ...] = (

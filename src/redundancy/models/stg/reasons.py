@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from redundancy.models.stg.recording import NETWORK_CELL_LABELS
+
 __all__ = [
-    "CELL_LABELS",
     "DIVERGED",
     "activity_problem",
     "order_reason",
@@ -18,9 +19,6 @@ __all__ = [
     "rhythm_problems",
     "spike_overflow",
 ]
-
-#: Cell labels of the pyloric network used in reasons, in record order.
-CELL_LABELS = ("AB/PD", "LP", "PY")
 
 #: Reason of a run whose integration diverged.
 DIVERGED = "diverged: the integration produced non-finite or out-of-range state"
@@ -49,7 +47,7 @@ def rhythm_problems(
 ) -> list[str]:
     """Explain why rhythm features of one network run are undefined."""
     problems = []
-    for c, name in enumerate(CELL_LABELS):
+    for c, name in enumerate(NETWORK_CELL_LABELS):
         if rates[c] <= silent_rate_hz:
             problems.append(f"{name} silent")
         elif info[c] == 0:

@@ -17,6 +17,7 @@ import numpy as np
 
 __all__ = [
     "NETWORK_CELLS",
+    "NETWORK_CELL_LABELS",
     "PLATEAU_THRESHOLD_MV",
     "SPIKE_THRESHOLD_MV",
     "SpikeRecord",
@@ -27,7 +28,11 @@ SPIKE_THRESHOLD_MV = -10.0
 #: A plateau is a stretch of time with V above this voltage, in mV.
 PLATEAU_THRESHOLD_MV = -30.0
 #: Cell names of the pyloric network, in the column order of every array.
+#: Readout names use them, e.g. ``burst_duration_ab_pd_ms``.
 NETWORK_CELLS = ("ab_pd", "lp", "py")
+#: Display labels of :data:`NETWORK_CELLS`, in the same order, for reasons,
+#: readout descriptions and plots.
+NETWORK_CELL_LABELS = ("AB/PD", "LP", "PY")
 
 
 @dataclass
