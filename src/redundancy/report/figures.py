@@ -115,9 +115,9 @@ def plot_ei_map(
             ax.plot(
                 line[:, 0],
                 line[:, 1],
-                color="white",
+                color="#f39c12",
                 linestyle="--",
-                linewidth=1.6,
+                linewidth=1.8,
                 label="iso-E/I ratio (WT)" if i == 0 else None,
             )
     if placement is not None:

@@ -86,7 +86,7 @@ def compensation_sections(
             (
                 out / "contour_map.png",
                 "Readout over inhibitory (x) and excitatory (y) scale. Black: wild-type "
-                "contour; white dashed: wild-type E/I ratio; filled squares: measured groups; "
+                "contour; orange dashed: wild-type E/I ratio; filled squares: measured groups; "
                 "open squares: the same excitation with the wild-type E/I ratio.",
             )
         )

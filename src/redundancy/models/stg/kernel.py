@@ -1,11 +1,14 @@
 """Compiled batch integrator of STG cells and the pyloric network.
 
 One call integrates many parameter sets that share a temperature. Parameter
-sets are split into blocks, which run in parallel threads. Inside a block the
-time loop is outside and the loop over the block's parameter sets inside, and
-the state is a structure of arrays. Nothing is stored per time step
-except the events of :class:`~redundancy.models.stg.recording.SpikeRecord`
-and, on request, subsampled traces.
+sets are split into blocks of :data:`~redundancy.models.stg.step.LANES`,
+which run in parallel threads. Inside a block the time loop is outside and
+the loop over the block's parameter sets (lanes) inside, over a structure of
+arrays, so the arithmetic compiles to SIMD code (see
+:mod:`redundancy.models.stg.step`). Nothing is stored per time step except
+the events of :class:`~redundancy.models.stg.recording.SpikeRecord` and, on
+request, subsampled traces. A run whose state leaves the physical range is
+marked diverged and reset to rest so that it cannot disturb its block.
 
 Schemes (``scheme`` argument):
 
@@ -35,165 +38,40 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from redundancy.models.stg.currents import (
-    AREA_CM2,
-    C_M_UF_CM2,
-    CA_OUT_UM,
-    CA_REST_UM,
-    F_CA_UM_PER_NA,
-    KCA_HALF_UM,
-    N_GATES,
-    N_SYN_TYPES,
-    steady_states,
-    time_constants,
-)
+from redundancy.models.stg.currents import CA_REST_UM
 from redundancy.models.stg.recording import PLATEAU_THRESHOLD_MV, SPIKE_THRESHOLD_MV
+from redundancy.models.stg.step import (
+    LANES,
+    MAX_SYN_STATES,
+    MAX_SYNAPSES,
+    N_CELL_STATES,
+    N_WORK_ROWS,
+    ROW_GBAR,
+    ROW_GSYN,
+    SYN_ROW0,
+    step,
+)
 
-__all__ = ["N_CELL_STATES", "integrate"]
+__all__ = ["LANES", "N_CELL_STATES", "integrate"]
 
-#: State variables per cell: V, Ca and the 11 gates in GATES order.
-N_CELL_STATES = 2 + N_GATES
-_NK = N_GATES + N_SYN_TYPES
-# Calcium flux per membrane current density: uM/ms per (uA/cm^2) times tau_Ca.
-_CA_PER_DENSITY = F_CA_UM_PER_NA * AREA_CM2 * 1e3
 _V_LIMIT_MV = 300.0
 _CA_LIMIT_UM = 1e6
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _gating(
-    v: float,
-    half: bool,
-    table: np.ndarray,
-    v_low: float,
-    inv_step: float,
-    exact: bool,
-    rates: np.ndarray,
-    dt: float,
-    scratch: np.ndarray,
-    out: np.ndarray,
-) -> None:
-    # out[:13] = steady states, out[13:] = decay factors for a full or half step.
-    if exact:
-        steady_states(v, scratch)
-        for j in range(_NK):
-            out[j] = scratch[j]
-        time_constants(v, scratch)
-        h = 0.5 * dt if half else dt
-        for j in range(_NK):
-            out[_NK + j] = math.exp(-h * rates[j] / scratch[j])
-        return
-    x = (v - v_low) * inv_step
-    top = table.shape[0] - 1.000001
-    if not x > 0.0:
-        x = 0.0
-    elif x > top:
-        x = top
-    i = int(x)
-    f = x - i
-    lo = table[i]
-    hi = table[i + 1]
-    for j in range(_NK):
-        out[j] = lo[j] + f * (hi[j] - lo[j])
-    offset = 2 * _NK if half else _NK
-    for j in range(_NK):
-        a = lo[offset + j]
-        out[_NK + j] = a + f * (hi[offset + j] - a)
-
-
-@njit(cache=True, error_model="numpy", inline="always")
-def _advance(
-    src: np.ndarray,
-    coef: np.ndarray,
-    dst: np.ndarray,
-    b: int,
-    run: int,
-    half: bool,
-    n_cells: int,
-    gbar: np.ndarray,
-    gsyn: np.ndarray,
-    syn_pre: np.ndarray,
-    syn_type: np.ndarray,
-    syn_state: np.ndarray,
-    syn_post: np.ndarray,
-    syn_erev: np.ndarray,
-    nernst: float,
-    ca_decay: float,
-    table: np.ndarray,
-    v_low: float,
-    inv_step: float,
-    exact: bool,
-    rates: np.ndarray,
-    dt: float,
-    scratch: np.ndarray,
-    rows: np.ndarray,
-) -> None:
-    # Advance run b from src by one (half) step with coefficients from coef.
-    # dst may be src and coef: every value is read before it is written.
-    h = 0.5 * dt if half else dt
-    for c in range(n_cells):
-        _gating(
-            coef[c * N_CELL_STATES, b],
-            half,
-            table,
-            v_low,
-            inv_step,
-            exact,
-            rates,
-            dt,
-            scratch,
-            rows[c],
-        )
-    n_states_cells = n_cells * N_CELL_STATES
-    for c in range(n_cells):
-        base = c * N_CELL_STATES
-        row = rows[c]
-        v = coef[base, b]
-        ca = coef[base + 1, b]
-        m = coef[base + 2, b]
-        g_na = gbar[run, c, 0] * m * m * m * coef[base + 3, b]
-        m = coef[base + 4, b]
-        g_cat = gbar[run, c, 1] * m * m * m * coef[base + 5, b]
-        m = coef[base + 6, b]
-        g_cas = gbar[run, c, 2] * m * m * m * coef[base + 7, b]
-        m = coef[base + 8, b]
-        g_a = gbar[run, c, 3] * m * m * m * coef[base + 9, b]
-        m = coef[base + 10, b] * coef[base + 10, b]
-        g_kca = gbar[run, c, 4] * m * m
-        m = coef[base + 11, b] * coef[base + 11, b]
-        g_kd = gbar[run, c, 5] * m * m
-        g_h = gbar[run, c, 6] * coef[base + 12, b]
-        g_leak = gbar[run, c, 7]
-        e_ca = nernst * math.log(CA_OUT_UM / ca)
-        g_k = g_a + g_kca + g_kd
-        g_ca = g_cat + g_cas
-        g_total = g_na + g_ca + g_k + g_h + g_leak
-        g_e = 50.0 * g_na + e_ca * g_ca - 80.0 * g_k - 20.0 * g_h - 50.0 * g_leak
-        for k in range(syn_post.shape[0]):
-            if syn_post[k] == c:
-                g_s = gsyn[run, k] * coef[n_states_cells + syn_state[k], b]
-                g_total += g_s
-                g_e += g_s * syn_erev[k]
-        kca_inf = ca / (ca + KCA_HALF_UM) * row[8]
-        ca_inf = CA_REST_UM - _CA_PER_DENSITY * g_ca * (v - e_ca)
-
-        v_src = src[base, b]
-        if g_total != 0.0:
-            v_inf = g_e / g_total
-            dst[base, b] = v_inf + (v_src - v_inf) * math.exp(-h * g_total / C_M_UF_CM2)
-        else:
-            dst[base, b] = v_src
-        dst[base + 1, b] = ca_inf + (src[base + 1, b] - ca_inf) * ca_decay
-        for j in range(N_GATES):
-            x_inf = kca_inf if j == 8 else row[j]
-            dst[base + 2 + j, b] = x_inf + (src[base + 2 + j, b] - x_inf) * row[_NK + j]
-
-    for s in range(syn_pre.shape[0]):
-        row = rows[syn_pre[s]]
-        col = N_GATES + syn_type[s]
-        s_inf = row[col]
-        i = n_states_cells + s
-        dst[i, b] = s_inf + (src[i, b] - s_inf) * row[_NK + col]
+def _rest(w: np.ndarray, b: int) -> None:
+    # Cold start of lane b: V -50 mV, Ca at rest, m = 0, h = 1, s = 0.
+    for k in range(2):
+        for c in range(3):
+            base = (k * (SYN_ROW0 + MAX_SYN_STATES) + c * N_CELL_STATES) * LANES
+            for i in range(N_CELL_STATES):
+                w[base + i * LANES + b] = 0.0
+            w[base + b] = -50.0
+            w[base + LANES + b] = CA_REST_UM
+            for j in (1, 3, 5, 7):
+                w[base + (2 + j) * LANES + b] = 1.0
+        for s in range(MAX_SYN_STATES):
+            w[(k * (SYN_ROW0 + MAX_SYN_STATES) + SYN_ROW0 + s) * LANES + b] = 0.0
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -277,7 +155,6 @@ def integrate(
     n_steps: int,
     n_transient: int,
     scheme: int,
-    block: int,
     spike_times: np.ndarray,
     spike_counts: np.ndarray,
     plateaus: np.ndarray,
@@ -308,7 +185,6 @@ def integrate(
         n_steps: number of steps in total, transient included.
         n_transient: steps discarded before recording starts.
         scheme: 0 exponential Euler, 1 exponential midpoint.
-        block: parameter sets per block.
         spike_times ... diverged: output arrays of a SpikeRecord, pre-filled
             with NaN (times), 0 (counts), +inf/-inf (v_min/v_max), False.
         trace: (n, 2 * cells, samples) V and Ca every trace_stride steps of the
@@ -317,124 +193,62 @@ def integrate(
     """
     n = gbar.shape[0]
     n_cells = gbar.shape[1]
-    n_states = n_cells * N_CELL_STATES + syn_pre.shape[0]
-    n_blocks = (n + block - 1) // block
+    n_blocks = (n + LANES - 1) // LANES
     ca_full = math.exp(-dt * ca_rate / 200.0)
     ca_half = math.exp(-0.5 * dt * ca_rate / 200.0)
     ca_sum = np.zeros((n, n_cells))
     for blk in prange(n_blocks):
-        start = blk * block
-        nb = min(block, n - start)
-        y = np.zeros((n_states, nb))
-        y_half = np.zeros((n_states, nb))
-        vp1 = np.zeros((n_cells, nb))
-        vp2 = np.zeros((n_cells, nb))
-        above = np.zeros((n_cells, nb), dtype=np.bool_)
-        alive = np.ones(nb, dtype=np.bool_)
-        scratch = np.empty(_NK)
-        rows = np.empty((n_cells, 2 * _NK))
+        start = blk * LANES
+        nb = min(LANES, n - start)
+        w = np.zeros(N_WORK_ROWS * LANES)
+        vp1 = np.full((n_cells, LANES), -50.0)
+        vp2 = np.full((n_cells, LANES), -50.0)
+        above = np.zeros((n_cells, LANES), dtype=np.bool_)
+        alive = np.zeros(LANES, dtype=np.bool_)
+        scratch = np.empty(13)
+        for b in range(LANES):
+            _rest(w, b)
+        # Lanes beyond the batch keep zero conductances and are never recorded.
         for b in range(nb):
+            alive[b] = True
             for c in range(n_cells):
-                base = c * N_CELL_STATES
-                y[base, b] = -50.0
-                y[base + 1, b] = CA_REST_UM
-                for j in (1, 3, 5, 7):
-                    y[base + 2 + j, b] = 1.0
-                vp1[c, b] = -50.0
-                vp2[c, b] = -50.0
+                for j in range(8):
+                    w[(ROW_GBAR + 8 * c + j) * LANES + b] = gbar[start + b, c, j]
+            for k in range(min(gsyn.shape[1], MAX_SYNAPSES)):
+                w[(ROW_GSYN + k) * LANES + b] = gsyn[start + b, k]
         for k in range(1, n_steps + 1):
+            if scheme == 0:
+                step(
+                    w, 0, 0, 0, False, n_cells, syn_pre, syn_type, syn_state,
+                    syn_post, syn_erev, nernst, ca_full, table, v_low, inv_step,
+                    exact, rates, dt, scratch,
+                )  # fmt: skip
+            else:
+                step(
+                    w, 0, 0, 1, True, n_cells, syn_pre, syn_type, syn_state,
+                    syn_post, syn_erev, nernst, ca_half, table, v_low, inv_step,
+                    exact, rates, dt, scratch,
+                )  # fmt: skip
+                step(
+                    w, 0, 1, 0, False, n_cells, syn_pre, syn_type, syn_state,
+                    syn_post, syn_erev, nernst, ca_full, table, v_low, inv_step,
+                    exact, rates, dt, scratch,
+                )  # fmt: skip
             for b in range(nb):
                 if not alive[b]:
                     continue
                 run = start + b
-                if scheme == 0:
-                    _advance(
-                        y,
-                        y,
-                        y,
-                        b,
-                        run,
-                        False,
-                        n_cells,
-                        gbar,
-                        gsyn,
-                        syn_pre,
-                        syn_type,
-                        syn_state,
-                        syn_post,
-                        syn_erev,
-                        nernst,
-                        ca_full,
-                        table,
-                        v_low,
-                        inv_step,
-                        exact,
-                        rates,
-                        dt,
-                        scratch,
-                        rows,
-                    )
-                else:
-                    _advance(
-                        y,
-                        y,
-                        y_half,
-                        b,
-                        run,
-                        True,
-                        n_cells,
-                        gbar,
-                        gsyn,
-                        syn_pre,
-                        syn_type,
-                        syn_state,
-                        syn_post,
-                        syn_erev,
-                        nernst,
-                        ca_half,
-                        table,
-                        v_low,
-                        inv_step,
-                        exact,
-                        rates,
-                        dt,
-                        scratch,
-                        rows,
-                    )
-                    _advance(
-                        y,
-                        y_half,
-                        y,
-                        b,
-                        run,
-                        False,
-                        n_cells,
-                        gbar,
-                        gsyn,
-                        syn_pre,
-                        syn_type,
-                        syn_state,
-                        syn_post,
-                        syn_erev,
-                        nernst,
-                        ca_full,
-                        table,
-                        v_low,
-                        inv_step,
-                        exact,
-                        rates,
-                        dt,
-                        scratch,
-                        rows,
-                    )
                 for c in range(n_cells):
-                    base = c * N_CELL_STATES
-                    v = y[base, b]
-                    ca = y[base + 1, b]
+                    v = w[c * N_CELL_STATES * LANES + b]
+                    ca = w[(c * N_CELL_STATES + 1) * LANES + b]
                     if not (abs(v) < _V_LIMIT_MV and ca > 0.0 and ca < _CA_LIMIT_UM):
                         alive[b] = False
                         diverged[run] = True
-                    elif k >= n_transient:
+                        _rest(w, b)
+                        for j in range(ROW_GBAR, ROW_GSYN + MAX_SYNAPSES):
+                            w[j * LANES + b] = 0.0
+                        break
+                    if k >= n_transient:
                         above[c, b] = _record(
                             k,
                             n_transient,

@@ -53,7 +53,6 @@ NETWORK_SYNAPSES = (
 
 _TABLE_V_LOW_MV = -100.0
 _TABLE_V_HIGH_MV = 140.0
-_MAX_BLOCK = 64
 
 
 @dataclass(frozen=True)
@@ -227,8 +226,6 @@ def run_batch(
         rows = np.flatnonzero(temps == temp)
         rates = temperature.rate_factors(temp, settings.q10)
         table = _table(settings.dt_ms, settings.table_step_mv, tuple(rates))
-        threads = numba.get_num_threads()
-        block = int(min(_MAX_BLOCK, max(1, math.ceil(rows.size / threads))))
         part = record.select(rows)
         part_trace = np.ascontiguousarray(trace[rows])
         logger.debug(
@@ -252,7 +249,6 @@ def run_batch(
             settings.n_steps,
             settings.n_transient,
             SCHEMES[settings.scheme],
-            block,
             part.spike_times_ms,
             part.spike_counts,
             part.plateau_intervals_ms,
