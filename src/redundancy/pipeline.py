@@ -129,7 +129,7 @@ def run_study(
         )
 
     figures = _figures(study, model, landscape, placement, out)
-    if scan is not None:
+    if scan is not None and placement is not None:
         from redundancy.report.figures import plot_holding_scan, save_figure
 
         figures += save_figure(
@@ -314,18 +314,21 @@ def _figures(
         )
         paths += save_figure(figure, out / "contour_map")
     if study.traces and placement is not None:
-        cases = []
-        for row in placement.table.itertuples():
-            values = {"g_e_scale": row.g_e_scale, "g_i_scale": row.g_i_scale}
-            if row.genotype == placement.reference_group:
+        cases: list[tuple[str, dict[str, float]]] = []
+        for row in placement.table.to_dict(orient="records"):
+            values = {
+                "g_e_scale": float(row["g_e_scale"]),
+                "g_i_scale": float(row["g_i_scale"]),
+            }
+            if row["genotype"] == placement.reference_group:
                 cases.append(("wild type", values))
                 continue
             equal = {
-                "g_e_scale": row.g_e_scale,
-                "g_i_scale": row.ratio_preserving_g_i_scale,
+                "g_e_scale": float(row["g_e_scale"]),
+                "g_i_scale": float(row["ratio_preserving_g_i_scale"]),
             }
-            cases.append((f"{row.genotype}: equal scaling", equal))
-            cases.append((f"{row.genotype}: measured", values))
+            cases.append((f"{row['genotype']}: equal scaling", equal))
+            cases.append((f"{row['genotype']}: measured", values))
         try:
             traces = [(label, model.trace(values)) for label, values in cases]
         except NotImplementedError:

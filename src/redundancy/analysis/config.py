@@ -221,63 +221,63 @@ def run_analyses(
     if config.redundancy is not None:
         if config.criterion is None or table is None:
             raise InputError("analyses.redundancy needs analyses.criterion and a table")
-        options = config.redundancy
+        redundancy_options = config.redundancy
         summary_result = redundancy_summary(
             table,
             model,
             config.criterion,
-            tolerance=options.tolerance,
-            max_anchors=options.max_anchors,
-            neighbours=options.neighbours,
+            tolerance=redundancy_options.tolerance,
+            max_anchors=redundancy_options.max_anchors,
+            neighbours=redundancy_options.neighbours,
             seed=_stage_int(seed, "analysis-redundancy"),
         )
         record("redundancy", summary_result)
     if config.fisher is not None:
-        options = config.fisher
-        result = fisher_information(
+        fisher_options = config.fisher
+        fisher_result = fisher_information(
             model,
-            _fisher_point(options, model, table, good),
-            log_parameters=options.log_parameters,
-            readout_scale=options.readout_scale,
-            step=options.step,
+            _fisher_point(fisher_options, model, table, good),
+            log_parameters=fisher_options.log_parameters,
+            readout_scale=fisher_options.readout_scale,
+            step=fisher_options.step,
         )
-        record("fisher", result)
+        record("fisher", fisher_result)
     if config.sobol is not None:
-        options = config.sobol
-        if options.within_good_set and config.criterion is None:
+        sobol_options = config.sobol
+        if sobol_options.within_good_set and config.criterion is None:
             raise InputError("analyses.sobol.within_good_set needs analyses.criterion")
-        result = sobol_indices(
+        sobol_result = sobol_indices(
             model,
-            options.parameters,
-            n=options.n,
+            sobol_options.parameters,
+            n=sobol_options.n,
             seed=_stage_int(seed, "analysis-sobol"),
-            readouts=options.readouts,
-            within=config.criterion if options.within_good_set else None,
-            failure_policy=options.failure_policy,
+            readouts=sobol_options.readouts,
+            within=config.criterion if sobol_options.within_good_set else None,
+            failure_policy=sobol_options.failure_policy,
         )
-        record("sobol", result)
+        record("sobol", sobol_result)
     if config.morris is not None:
-        options = config.morris
-        result = morris(
+        morris_options = config.morris
+        morris_result = morris(
             model,
-            options.parameters,
-            trajectories=options.trajectories,
-            num_levels=options.num_levels,
+            morris_options.parameters,
+            trajectories=morris_options.trajectories,
+            num_levels=morris_options.num_levels,
             seed=_stage_int(seed, "analysis-morris"),
-            readouts=options.readouts,
-            failure_policy=options.failure_policy,
+            readouts=morris_options.readouts,
+            failure_policy=morris_options.failure_policy,
         )
-        record("morris", result)
+        record("morris", morris_result)
     if config.oat is not None:
-        options = config.oat
-        result = one_at_a_time(
+        oat_options = config.oat
+        oat_result = one_at_a_time(
             model,
-            options.at,
-            delta=options.delta,
-            repeats=options.repeats,
+            oat_options.at,
+            delta=oat_options.delta,
+            repeats=oat_options.repeats,
             seed=_stage_int(seed, "analysis-oat"),
         )
-        record("oat", result)
+        record("oat", oat_result)
     if config.correlations is not None or config.islands is not None:
         if good is None or table is None:
             raise InputError(
@@ -302,40 +302,44 @@ def _run_solution_analyses(
     from redundancy.analysis.paths import connect_islands
 
     if config.correlations is not None:
-        options = config.correlations
+        correlations_options = config.correlations
         space = (
-            model.space.subset(options.parameters)
-            if options.parameters
+            model.space.subset(correlations_options.parameters)
+            if correlations_options.parameters
             else model.space
         )
         result = correlations(
             table,
             space,
             within=good,
-            method=options.method,
-            alpha=options.alpha,
-            correction=options.correction,
+            method=correlations_options.method,
+            alpha=correlations_options.alpha,
+            correction=correlations_options.correction,
         )
         record("correlations", result)
     if config.islands is not None:
-        options = config.islands
+        islands_options = config.islands
         space = (
-            model.space.subset(options.parameters)
-            if options.parameters
+            model.space.subset(islands_options.parameters)
+            if islands_options.parameters
             else model.space
         )
         found = islands(
             table,
             space,
             good,
-            method=options.method,
-            min_size=options.min_size,
-            eps=options.eps,
-            max_points=options.max_points,
+            method=islands_options.method,
+            min_size=islands_options.min_size,
+            eps=islands_options.eps,
+            max_points=islands_options.max_points,
             seed=_stage_int(seed, "analysis-islands"),
         )
         record("islands", found)
-        if options.connect and config.criterion is not None and len(found.islands) > 1:
+        if (
+            islands_options.connect
+            and config.criterion is not None
+            and len(found.islands) > 1
+        ):
             connectivity = connect_islands(
                 model,
                 found,

@@ -212,17 +212,25 @@ def map_landscape(
         raise ValueError(
             f"a landscape needs at least 3 points per axis, got {nx} x {ny}"
         )
-    x_range = tuple(x_range) if x_range is not None else (px.lower, px.upper)
-    y_range = tuple(y_range) if y_range is not None else (py.lower, py.upper)
-    for parameter, (low, high) in ((px, x_range), (py, y_range)):
+    x_bounds = (
+        (float(x_range[0]), float(x_range[1]))
+        if x_range is not None
+        else (px.lower, px.upper)
+    )
+    y_bounds = (
+        (float(y_range[0]), float(y_range[1]))
+        if y_range is not None
+        else (py.lower, py.upper)
+    )
+    for parameter, (low, high) in ((px, x_bounds), (py, y_bounds)):
         if not (parameter.lower <= low < high <= parameter.upper):
             raise ValueError(
                 f"range [{low}, {high}] of {parameter.name} must be increasing and lie "
                 f"within its bounds [{parameter.lower}, {parameter.upper}] {parameter.unit}"
             )
 
-    x_values = _grid_values(px, x_range, nx)
-    y_values = _grid_values(py, y_range, ny)
+    x_values = _grid_values(px, x_bounds, nx)
+    y_values = _grid_values(py, y_bounds, ny)
     fixed_values = {**model.defaults(), **dict(fixed or {})}
     for name in fixed or {}:
         model.space[name]

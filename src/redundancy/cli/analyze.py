@@ -13,13 +13,13 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Any
 
 import typer
 
+from redundancy.cli.analysis_options import criterion_spec, show_result
 from redundancy.cli.common import parse_assignments
 from redundancy.errors import InputError
 
@@ -107,72 +107,6 @@ def load_table(path: Path, run_id: int | None) -> tuple[Any, list[str] | None, A
     )
 
 
-_TARGET = re.compile(r"^(\w+)=([^+±]+)(?:\+-|±)([0-9.eE+-]+)(%?)$")
-
-
-def _parse_target(item: str) -> tuple[str, dict[str, Any]]:
-    match = _TARGET.match(item.replace(" ", ""))
-    if not match:
-        raise InputError(
-            f"--target {item!r}: expected NAME=VALUE+-TOLERANCE, e.g. "
-            "period_ms=1000+-100 or period_ms=1000+-10%"
-        )
-    name, value, tolerance, percent = match.groups()
-    try:
-        target = float(value)
-        width = float(tolerance) / (100 if percent else 1)
-    except ValueError:
-        raise InputError(
-            f"--target {item!r}: value or tolerance is not a number"
-        ) from None
-    return name, {"value": target, "tolerance": width, "relative": bool(percent)}
-
-
-def _criterion(
-    expression: str | None,
-    targets: list[str] | None,
-    classifier: str | None,
-    score: str | None,
-    threshold: float | None,
-    below: bool,
-) -> dict[str, Any]:
-    given = [bool(expression), bool(targets), bool(classifier), bool(score)]
-    if sum(given) != 1:
-        raise InputError(
-            "give exactly one of --criterion EXPR, --target NAME=VALUE+-TOL, "
-            "--classifier COLUMN or --score EXPR --threshold X"
-        )
-    if expression:
-        return {"kind": "expression", "expression": expression}
-    if targets:
-        return {"kind": "target", "targets": dict(map(_parse_target, targets))}
-    if classifier:
-        return {"kind": "classifier", "column": classifier}
-    if threshold is None:
-        raise InputError("--score needs --threshold X")
-    direction = "below" if below else "above"
-    return {
-        "kind": "score",
-        "score": score,
-        "threshold": threshold,
-        "direction": direction,
-    }
-
-
-def _finish(result: Any, out: Path | None, stem: str, columns: list[str]) -> None:
-    import pandas as pd
-
-    frame = result.to_frame()
-    shown = frame[[c for c in columns if c in frame.columns]]
-    with pd.option_context("display.width", 120, "display.max_rows", 60):
-        typer.echo(shown.to_string(float_format=lambda v: f"{v:.4g}"))
-    if out is not None:
-        from redundancy.analysis.results import write_result
-
-        files = write_result(result, out, stem)
-        typer.echo(f"wrote {files['json']} and {files['png']}")
-
-
 @analyze_app.command("fisher")
 def fisher_command(
     model_spec: str = typer.Argument(..., metavar="MODEL", help=_MODEL_HELP),
@@ -208,7 +142,7 @@ def fisher_command(
         + " ".join(f"{v:.3g}" for v in result.eigenvalues)
     )
     columns = ["individual_uncertainty", "collective_uncertainty", "compensation_ratio"]
-    _finish(result, out, "fisher", [*columns, "sloppy_participation"])
+    show_result(result, out, "fisher", [*columns, "sloppy_participation"])
 
 
 @analyze_app.command("sobol")
@@ -230,7 +164,7 @@ def sobol_command(
 
     model = load_model(model_spec, settings)
     result = sobol_indices(model, n=n, seed=seed, within=within, failure_policy=policy)
-    _finish(result, out, "sobol", ["S1", "S1_conf", "ST", "ST_conf"])
+    show_result(result, out, "sobol", ["S1", "S1_conf", "ST", "ST_conf"])
 
 
 @analyze_app.command("morris")
@@ -254,7 +188,7 @@ def morris_command(
         seed=seed,
         failure_policy=policy,  # type: ignore[arg-type]
     )
-    _finish(result, out, "morris", ["mu", "mu_star", "sigma", "mu_star_conf"])
+    show_result(result, out, "morris", ["mu", "mu_star", "sigma", "mu_star_conf"])
 
 
 @analyze_app.command("oat")
@@ -277,7 +211,7 @@ def oat_command(
         model, parse_assignments(at, "--at"), delta=delta, repeats=repeats, seed=seed
     )
     columns = ["change_plus", "change_minus", "noise_floor", "asymmetric"]
-    _finish(result, out, "oat", columns)
+    show_result(result, out, "oat", columns)
 
 
 @analyze_app.command("good-set")
@@ -310,7 +244,7 @@ def good_set_command(
     """Select the good set of a population table and summarise its redundancy."""
     from redundancy.analysis.criteria import good_set
 
-    criterion = _criterion(expression, targets, classifier, score, threshold, below)
+    criterion = criterion_spec(expression, targets, classifier, score, threshold, below)
     table, readouts, space = load_table(table_path, run_id)
     model = load_model(model_spec) if model_spec else None
     if model is not None:
@@ -318,7 +252,7 @@ def good_set_command(
         readouts = [name for name in model.readout_names if name in table.columns]
     parameters = space.names if space is not None else None
     result = good_set(table, criterion, readouts=readouts, parameters=parameters)
-    _finish(result, out, "good_set", ["n_total", "n_ok", "n_good", "fraction"])
+    show_result(result, out, "good_set", ["n_total", "n_ok", "n_good", "fraction"])
     if summary:
         from redundancy.analysis.redundancy_summary import redundancy_summary
 
@@ -330,7 +264,7 @@ def good_set_command(
         result_summary = redundancy_summary(
             table, model or space, criterion, readouts=readouts, tolerance=tolerance
         )
-        _finish(result_summary, out, "redundancy", ["fold_range", "cv", "unit"])
+        show_result(result_summary, out, "redundancy", ["fold_range", "cv", "unit"])
         pair = result_summary.pair
         if pair is not None:
             typer.echo(

@@ -13,7 +13,8 @@ from typing import Any
 
 import typer
 
-from redundancy.cli.analyze import _criterion, _finish, load_model, load_table
+from redundancy.cli.analysis_options import criterion_spec, show_result
+from redundancy.cli.analyze import load_model, load_table
 from redundancy.cli.common import parse_assignments
 from redundancy.errors import InputError
 
@@ -70,7 +71,7 @@ def _optional_criterion(
 ) -> dict[str, Any] | None:
     if not (expression or targets or score):
         return None
-    return _criterion(expression, targets, None, score, threshold, below)
+    return criterion_spec(expression, targets, None, score, threshold, below)
 
 
 def correlations_command(
@@ -115,7 +116,7 @@ def correlations_command(
     )
     columns = ["parameter_1", "parameter_2", "r", "partial_r", "partial_p_adjusted",
                "partial_significant"]  # fmt: skip
-    _finish(result, out, "correlations", columns)
+    show_result(result, out, "correlations", columns)
     pairs = result.compensation_pairs()
     typer.echo(
         f"compensation pairs (significant partial r, strongest first): {len(pairs)}"
@@ -194,7 +195,7 @@ def islands_command(
         c for c in frame.columns if c.startswith("centroid_")
     ]
     typer.echo(f"{result.count} island(s) among {result.n_good} good rows ({method})")
-    _finish(result, out, "islands", columns)
+    show_result(result, out, "islands", columns)
 
 
 def connect_command(

@@ -112,7 +112,7 @@ def simulate_command(
 
 def _jsonable(row: dict) -> dict:
     """Return a readout row with NaN turned into None, for strict JSON."""
-    out = {}
+    out: dict[str, object] = {}
     for key, value in row.items():
         if isinstance(value, float) and value != value:
             out[key] = None

@@ -119,8 +119,8 @@ def load_cohort(
         raise InputError(f"{label}: the table has no rows")
 
     cells = []
-    for i, row in raw.iterrows():
-        line = lines[i]
+    for position, (_, row) in enumerate(raw.iterrows()):
+        line = lines[position]
         genotype = str(row["genotype"]).strip() if pd.notna(row["genotype"]) else ""
         if not genotype:
             raise InputError(f"{label}, line {line}, column 'genotype': value is empty")

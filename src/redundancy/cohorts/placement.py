@@ -59,7 +59,7 @@ class GroupPlacement:
         """Return one JSON-serialisable dict per group."""
         records = []
         for record in self.table.to_dict(orient="records"):
-            records.append({k: _json_value(v) for k, v in record.items()})
+            records.append({str(k): _json_value(v) for k, v in record.items()})
         return records
 
 
@@ -139,13 +139,15 @@ def place_groups(
         )
 
     rows = []
-    for i, group in enumerate(groups.itertuples()):
+    for i, group in enumerate(groups.to_dict(orient="records")):
+        g_e_scale = float(group[E_SCALE])
+        g_i_scale = float(group[I_SCALE])
         row: dict[str, Any] = {
-            "genotype": group.genotype,
-            "n": int(group.n),
-            "source": group.source,
-            E_SCALE: float(group.g_e_scale),
-            I_SCALE: float(group.g_i_scale),
+            "genotype": group["genotype"],
+            "n": int(group["n"]),
+            "source": group["source"],
+            E_SCALE: g_e_scale,
+            I_SCALE: g_i_scale,
             "status": results["status"].iloc[i],
             "reason": results["reason"].iloc[i],
         }
@@ -157,9 +159,7 @@ def place_groups(
                 100.0 * (value / reference_value - 1.0) if reference_value else np.nan
             )
         value = row[readout]
-        row["ei_ratio_vs_wt"] = _ratio_vs_wt(
-            group.g_e_scale, group.g_i_scale, reference
-        )
+        row["ei_ratio_vs_wt"] = _ratio_vs_wt(g_e_scale, g_i_scale, reference)
         row["distance_readout"] = value - wt_value
         row["distance_pct"] = 100.0 * (value - wt_value) / abs(wt_value)
         row["distance_contour"] = _contour_distance(landscape, row, value - wt_value)

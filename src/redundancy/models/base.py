@@ -239,7 +239,7 @@ class Model:
     def simulate_one(self, values: Mapping[str, float] | None = None) -> dict[str, Any]:
         """Simulate one parameter set given by name and return its readouts as a dict."""
         row = pd.DataFrame([dict(values)]) if values else pd.DataFrame(index=[0])
-        return self.simulate(row).iloc[0].to_dict()
+        return {str(k): v for k, v in self.simulate(row).iloc[0].to_dict().items()}
 
     # Failure isolation -------------------------------------------------------
 

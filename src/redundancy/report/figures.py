@@ -122,11 +122,11 @@ def plot_ei_map(
             )
     if placement is not None:
         table = placement.table
-        for i, row in enumerate(table.itertuples()):
-            if row.genotype == placement.reference_group:
+        for i, row in enumerate(table.to_dict(orient="records")):
+            if row["genotype"] == placement.reference_group:
                 continue
-            colour = _GROUP_COLOURS[(i) % len(_GROUP_COLOURS)]
-            x, y = row.g_i_scale, row.g_e_scale
+            colour = _GROUP_COLOURS[i % len(_GROUP_COLOURS)]
+            x, y = float(row["g_i_scale"]), float(row["g_e_scale"])
             ax.plot(
                 x,
                 y,
@@ -134,9 +134,9 @@ def plot_ei_map(
                 color=colour,
                 markersize=9,
                 markeredgecolor="white",
-                label=f"{row.genotype} (measured)",
+                label=f"{row['genotype']} (measured)",
             )
-            x_ratio = row.ratio_preserving_g_i_scale
+            x_ratio = float(row["ratio_preserving_g_i_scale"])
             ax.plot(
                 x_ratio,
                 y,
@@ -145,7 +145,7 @@ def plot_ei_map(
                 markerfacecolor="none",
                 markeredgecolor=colour,
                 markeredgewidth=1.8,
-                label=f"{row.genotype} if E/I ratio were WT",
+                label=f"{row['genotype']} if E/I ratio were WT",
             )
             ax.plot([x, x_ratio], [y, y], ":", color=colour, linewidth=1.2)
     ax.legend(loc="upper left", fontsize=7, framealpha=0.85)
