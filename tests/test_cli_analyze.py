@@ -169,3 +169,40 @@ def test_fisher_bad_assignment_is_clear_error(workdir):
     result = _run(workdir, "fisher", "toymodel:make", "--at", "zz=1")
     assert result.returncode == 2
     assert "unknown parameter 'zz'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("oat", "toymodel:make", "--at", "zz=1"), "unknown parameter 'zz'"),
+        (
+            ("sobol", "toymodel:make", "--n", "8", "--within", "periodd > 1"),
+            "unknown readout 'periodd'",
+        ),
+        (
+            ("sobol", "toymodel:make", "--n", "8", "--failure-policy", "skip"),
+            "failure_policy 'skip' is not valid",
+        ),
+        (
+            ("morris", "toymodel:make", "--failure-policy", "skip"),
+            "failure_policy 'skip' is not valid",
+        ),
+        (("fisher", "toymodel:make", "--scale", "bogus"), "readout_scale 'bogus'"),
+        (("fisher", "nosuchmodel"), "unknown model 'nosuchmodel'"),
+    ],
+)
+def test_model_commands_reject_unknown_names(workdir, args, expected):
+    result = _run(workdir, *args)
+    assert result.returncode == 2, result.stderr
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("model", ["toymodel:make", "landscape_sloppy"])
+def test_unknown_setting_is_clear_error(workdir, model):
+    result = _run(workdir, "fisher", model, "--setting", "dt_typo=1")
+    assert result.returncode == 2, result.stderr
+    assert "unknown --setting 'dt_typo'" in result.stderr
+    assert "Traceback" not in result.stderr
+    if model == "landscape_sloppy":
+        assert "eigenvalues" in result.stderr

@@ -96,6 +96,15 @@ def test_run_rejects_out_of_bounds_value(tmp_path) -> None:
     _assert_clean_error(result, "model.parameters.v_hold_mv", "outside the bounds")
 
 
+def test_run_rejects_unknown_model_setting(tmp_path) -> None:
+    text = STUDY.format(csv="builtin:cntnap2").replace(
+        "  name: ei_psp\n", "  name: ei_psp\n  settings: {dtt: 0.01}\n"
+    )
+    (tmp_path / "study.yaml").write_text(text)
+    result = _run("run", str(tmp_path / "study.yaml"), "--out", str(tmp_path / "o"))
+    _assert_clean_error(result, "model.settings: unknown setting 'dtt'", "dt_ms")
+
+
 def test_run_rejects_missing_files(tmp_path) -> None:
     result = _run("run", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "o"))
     _assert_clean_error(result, "study file not found")

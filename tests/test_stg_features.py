@@ -241,6 +241,18 @@ def test_neuron_drops_bursts_cut_by_window() -> None:
     )
 
 
+def test_neuron_two_bursts_too_few() -> None:
+    # Two complete, identical bursts give a period with CV 0, but three bursts
+    # (two periods) are needed to call a cell bursting.
+    train = bursting_train(1000.0, 0.0, 300.0, n_cycles=2)
+    row = neuron_frame(make_record([[train]], duration_ms=2_000.0)).iloc[0]
+
+    assert classify_activity(row["activity"]) == "irregular"
+    assert row["status"] == "ok"
+    assert row["burst_period_ms"] == pytest.approx(1000.0, abs=TOL)
+    assert row["reason"].startswith("irregular: 2 complete bursts, at least 3")
+
+
 def test_neuron_edge_rule_boundaries() -> None:
     # A burst is complete when its first spike is at least one burst gap
     # (150 ms) after the window start and its last spike at least one burst

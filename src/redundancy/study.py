@@ -76,7 +76,7 @@ class ModelSection(_Section):
             model = get_model(self.name, **self.settings)
         except KeyError as error:
             raise InputError(f"model.name: {error.args[0]}") from None
-        except TypeError as error:
+        except (TypeError, InputError) as error:
             raise InputError(f"model.settings: {error}") from None
         space = model.space
         for name, (lower, upper) in self.bounds.items():

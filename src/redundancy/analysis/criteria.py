@@ -265,7 +265,9 @@ class ScoreCriterion(CriterionBase):
 
     def evaluate(self, table: pd.DataFrame, allowed: Sequence[str]) -> np.ndarray:
         self._check_names(allowed)
-        score = np.asarray(evaluate_expression(self.score, table, allowed), float)
+        score = np.asarray(
+            evaluate_expression(self.score, table, allowed), dtype=np.float64
+        )
         if self.direction == "above":
             return score >= self.threshold
         return score <= self.threshold

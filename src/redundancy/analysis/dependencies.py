@@ -63,13 +63,14 @@ __all__ = ["Correlations", "conditional_correlations", "correlations"]
 logger = logging.getLogger(__name__)
 
 Correction = Literal["fdr_bh", "bonferroni", "none"]
+CorrelationMethod = Literal["pearson", "spearman"]
 
 
 def correlations(
     table: pd.DataFrame,
     parameters: ParameterSpace | Sequence[str] | None = None,
     within: np.ndarray | pd.Series | Any | None = None,
-    method: Literal["pearson", "spearman"] = "pearson",
+    method: CorrelationMethod = "pearson",
     *,
     log_scale: Sequence[str] = (),
     alpha: float = 0.05,

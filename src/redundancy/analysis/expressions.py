@@ -13,10 +13,14 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Collection, Mapping
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from redundancy.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["FUNCTIONS", "evaluate_expression", "expression_names"]
 
@@ -129,7 +133,7 @@ def expression_names(expression: str) -> list[str]:
 
 def evaluate_expression(
     expression: str,
-    columns: Mapping[str, np.ndarray],
+    columns: Mapping[str, np.ndarray] | pd.DataFrame,
     allowed: Collection[str] | None = None,
 ) -> np.ndarray:
     """Evaluate ``expression`` on named columns and return an array.

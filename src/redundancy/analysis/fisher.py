@@ -131,8 +131,8 @@ def _finite_difference_jacobian(
         start = 1 + 2 * d * block
         plus = outputs[start : start + 2 * d : 2]
         minus = outputs[start + 1 : start + 2 * d : 2]
-        h = np.array(widths[block * d : (block + 1) * d])
-        jacobians.append(((plus - minus) / (2 * h[:, None])).T)
+        block_widths = np.array(widths[block * d : (block + 1) * d])
+        jacobians.append(((plus - minus) / (2 * block_widths[:, None])).T)
     return center_value, jacobians[0], jacobians[1]
 
 

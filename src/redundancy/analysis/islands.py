@@ -51,6 +51,8 @@ __all__ = ["Island", "Islands", "islands"]
 
 logger = logging.getLogger(__name__)
 
+IslandMethod = Literal["grid", "dbscan", "hdbscan"]
+
 #: Largest grid (in cells) that ``method="grid"`` builds.
 MAX_GRID_CELLS = 50_000_000
 # Good rows kept with each result for plotting.
@@ -61,7 +63,7 @@ def islands(
     table: pd.DataFrame,
     parameters: ParameterSpace | Sequence[str] | None,
     good_mask: np.ndarray | pd.Series | Any,
-    method: Literal["grid", "dbscan", "hdbscan"] = "grid",
+    method: IslandMethod = "grid",
     *,
     log_scale: Sequence[str] = (),
     connectivity: int = 1,

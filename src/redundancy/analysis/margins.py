@@ -100,7 +100,9 @@ def _parsed_margin(
     criterion: CriterionBase, frame: pd.DataFrame, readouts: list[str]
 ) -> np.ndarray:
     if isinstance(criterion, ScoreCriterion):
-        score = np.asarray(evaluate_expression(criterion.score, frame, readouts), float)
+        score = np.asarray(
+            evaluate_expression(criterion.score, frame, readouts), dtype=np.float64
+        )
         if criterion.direction == "above":
             return score - criterion.threshold
         return criterion.threshold - score
@@ -142,7 +144,10 @@ def _expression_margin(
     ):
         operands = [node.left, *node.comparators]
         values = [
-            np.asarray(evaluate_expression(ast.unparse(o), frame, readouts), float)
+            np.asarray(
+                evaluate_expression(ast.unparse(o), frame, readouts),
+                dtype=np.float64,
+            )
             for o in operands
         ]
         parts = []

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from redundancy.analysis.results import AnalysisResult, new_axes
-from redundancy.analysis.sensitivity import (
+from redundancy.analysis.sensitivity_design import (
     raise_on_failures,
     resolve_space,
     salib_problem,

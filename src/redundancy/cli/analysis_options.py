@@ -28,7 +28,7 @@ def parse_target(item: str) -> tuple[str, dict[str, Any]]:
     the readout's unit.
 
     Raises:
-        InputError: for an item that does not match the form or holds a value
+        InputError: for an item that does not match the form or contains a value
             that is not a number.
     """
     match = _TARGET.match(item.replace(" ", ""))

@@ -12,16 +12,21 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 import json
 import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import typer
 
 from redundancy.cli.analysis_options import criterion_spec, show_result
 from redundancy.cli.common import parse_assignments
 from redundancy.errors import InputError
+
+if TYPE_CHECKING:
+    from redundancy.analysis.sensitivity import FailurePolicy
 
 __all__ = ["analyze_app", "load_model", "load_table", "register"]
 
@@ -38,13 +43,20 @@ def load_model(spec: str, settings: list[str] | None = None) -> Any:
     """Return a model from a registry name or a ``module:factory`` reference.
 
     Raises:
-        InputError: if the module, file or factory cannot be found.
+        InputError: if the module, file or factory cannot be found, or a
+            ``--setting`` names a constant that the model does not take.
     """
     from redundancy.models import Model, get_model
 
     constants = parse_assignments(settings, "--setting")
     if ":" not in spec:
-        return get_model(spec, **constants)
+        try:
+            return get_model(spec, **constants)
+        except TypeError:
+            if not constants:
+                raise
+            _check_settings(type(get_model(spec)), constants, spec)
+            raise
     location, _, attribute = spec.rpartition(":")
     if location.endswith(".py"):
         path = Path(location)
@@ -65,10 +77,36 @@ def load_model(spec: str, settings: list[str] | None = None) -> Any:
     factory = getattr(module, attribute, None)
     if factory is None:
         raise InputError(f"{location!r} has no attribute {attribute!r}")
+    if callable(factory):
+        _check_settings(factory, constants, spec)
     model = factory(**constants) if callable(factory) else factory
     if not isinstance(model, Model):
         raise InputError(f"{spec!r} did not give a Model, got {type(model).__name__}")
     return model
+
+
+def _check_settings(
+    factory: Callable[..., Any], constants: Mapping[str, float], spec: str
+) -> None:
+    """Raise if ``constants`` names a keyword that ``factory`` does not accept."""
+    try:
+        signature = inspect.signature(factory)
+    except (TypeError, ValueError):
+        return
+    parameters = list(signature.parameters.values())
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return
+    keyword_kinds = (
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        inspect.Parameter.KEYWORD_ONLY,
+    )
+    known = [p.name for p in parameters if p.kind in keyword_kinds]
+    unknown = [name for name in constants if name not in known]
+    if unknown:
+        raise InputError(
+            f"unknown --setting {', '.join(map(repr, unknown))} for model "
+            f"{spec!r}; settings: {', '.join(known) or 'none'}"
+        )
 
 
 def load_table(path: Path, run_id: int | None) -> tuple[Any, list[str] | None, Any]:
@@ -163,7 +201,11 @@ def sobol_command(
     from redundancy.analysis.sensitivity import sobol_indices
 
     model = load_model(model_spec, settings)
-    result = sobol_indices(model, n=n, seed=seed, within=within, failure_policy=policy)
+    # sobol_indices rejects an unknown policy with an InputError naming it.
+    failure_policy = cast("FailurePolicy", policy)
+    result = sobol_indices(
+        model, n=n, seed=seed, within=within, failure_policy=failure_policy
+    )
     show_result(result, out, "sobol", ["S1", "S1_conf", "ST", "ST_conf"])
 
 
@@ -186,7 +228,7 @@ def morris_command(
         trajectories=trajectories,
         num_levels=levels,
         seed=seed,
-        failure_policy=policy,  # type: ignore[arg-type]
+        failure_policy=cast("Literal['raise', 'drop']", policy),
     )
     show_result(result, out, "morris", ["mu", "mu_star", "sigma", "mu_star_conf"])
 

@@ -9,7 +9,7 @@ with ``--out DIR``, writes ``<command>.json``, ``.csv`` and ``.png`` there.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import typer
 
@@ -17,6 +17,10 @@ from redundancy.cli.analysis_options import criterion_spec, show_result
 from redundancy.cli.analyze import load_model, load_table
 from redundancy.cli.common import parse_assignments
 from redundancy.errors import InputError
+
+if TYPE_CHECKING:
+    from redundancy.analysis.dependencies import Correction, CorrelationMethod
+    from redundancy.analysis.islands import IslandMethod
 
 __all__ = ["register"]
 
@@ -111,8 +115,14 @@ def correlations_command(
     table, space, good = _good_rows(
         table_path, run_id, model_spec, parameters, criterion
     )
+    # correlations and islands reject unknown methods with an InputError.
     result = correlations(
-        table, space, within=good, method=method, correction=correction, alpha=alpha
+        table,
+        space,
+        within=good,
+        method=cast("CorrelationMethod", method),
+        correction=cast("Correction", correction),
+        alpha=alpha,
     )
     columns = ["parameter_1", "parameter_2", "r", "partial_r", "partial_p_adjusted",
                "partial_significant"]  # fmt: skip
@@ -187,9 +197,16 @@ def islands_command(
         table_path, run_id, model_spec, parameters, criterion
     )
     result = islands(
-        table, space, good, method=method, connectivity=connectivity, eps=eps,
-        min_size=min_size, max_points=max_points, seed=seed,
-    )  # fmt: skip
+        table,
+        space,
+        good,
+        method=cast("IslandMethod", method),
+        connectivity=connectivity,
+        eps=eps,
+        min_size=min_size,
+        max_points=max_points,
+        seed=seed,
+    )
     frame = result.to_frame()
     columns = ["island", "size", "fraction"] + [
         c for c in frame.columns if c.startswith("centroid_")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable
 from typing import Any
 
+from redundancy.errors import InputError
 from redundancy.models.base import Model
 
 __all__ = ["available_models", "get_model", "register_model"]
@@ -57,11 +59,38 @@ def get_model(name: str, **settings: Any) -> Model:
         KeyError: if no model has that name; the message lists the names.
     """
     if name in _REGISTERED:
-        return _REGISTERED[name](**settings)
-    if name not in _BUILTIN:
+        factory = _REGISTERED[name]
+    elif name in _BUILTIN:
+        module_name, _, attribute = _BUILTIN[name].partition(":")
+        factory = getattr(importlib.import_module(module_name), attribute)
+    else:
         raise KeyError(
             f"unknown model {name!r}; available models: {', '.join(available_models())}"
         )
-    module_name, _, attribute = _BUILTIN[name].partition(":")
-    factory = getattr(importlib.import_module(module_name), attribute)
+    _check_settings(name, factory, settings)
     return factory(**settings)
+
+
+def _check_settings(
+    name: str, factory: Callable[..., Model], settings: dict[str, Any]
+) -> None:
+    """Raise InputError for a setting that the model's constructor does not take."""
+    try:
+        signature = inspect.signature(factory)
+    except (TypeError, ValueError):  # builtins without a signature: let the call decide
+        return
+    parameters = signature.parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return
+    accepted = [
+        p.name
+        for p in parameters
+        if p.kind
+        in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    ]
+    unknown = [key for key in settings if key not in accepted]
+    if unknown:
+        raise InputError(
+            f"unknown setting {unknown[0]!r} for model {name!r}; settings: "
+            f"{', '.join(accepted) or 'none'}"
+        )

@@ -44,6 +44,7 @@ from redundancy.errors import InputError
 from redundancy.models.base import STATUS_FAILED, STATUS_OK, BatchResult
 from redundancy.models.stg.bursts import network_kernel, neuron_kernel
 from redundancy.models.stg.classify import (
+    ACTIVITY_IRREGULAR,
     ACTIVITY_NAMES,
     activity_codes,
     within_reference,
@@ -56,6 +57,7 @@ from redundancy.models.stg.reasons import (
     plateau_overflow,
     rhythm_problems,
     spike_overflow,
+    too_few_bursts,
 )
 from redundancy.models.stg.recording import (
     NETWORK_CELL_LABELS,
@@ -137,7 +139,10 @@ def neuron_features(
     Returns:
         A :class:`BatchResult` with one column per readout of
         :data:`NEURON_READOUTS` and status ``"ok"``, ``"undefined"`` or
-        ``"failed"`` (see the module documentation).
+        ``"failed"`` (see the module documentation). An irregular cell with
+        a burst period but fewer than ``min_bursts`` complete bursts keeps
+        status ``"ok"``, and its reason says that the window is too short to
+        call it bursting.
 
     Raises:
         InputError: if the record's arrays are inconsistent, ``cell`` is out
@@ -240,6 +245,8 @@ def neuron_features(
         if problems:
             status[i] = STATUS_UNDEFINED
             reason[i] = "; ".join(problems)
+        elif codes[i] == ACTIVITY_IRREGULAR and n_bursts[i] < min_bursts:
+            reason[i] = too_few_bursts(int(n_bursts[i]), min_bursts)
     _log_summary("neuron", status)
     return BatchResult(values, status, reason)
 

@@ -48,6 +48,7 @@ from redundancy.models.stg.step import (
     N_WORK_ROWS,
     ROW_GBAR,
     ROW_GSYN,
+    ROW_STATS,
     SYN_ROW0,
     step,
 )
@@ -80,7 +81,6 @@ def _record(
     n_transient: int,
     dt: float,
     v: float,
-    ca: float,
     run: int,
     c: int,
     vp1: float,
@@ -90,19 +90,10 @@ def _record(
     spike_counts: np.ndarray,
     plateaus: np.ndarray,
     plateau_counts: np.ndarray,
-    v_min: np.ndarray,
-    v_max: np.ndarray,
-    ca_sum: np.ndarray,
 ) -> bool:
-    # Record step k (time k*dt) of one cell; return whether V is above the
-    # plateau threshold afterwards.
+    # Record the events of step k (time k*dt) of one cell; return whether V is
+    # above the plateau threshold afterwards.
     t = (k - n_transient) * dt
-    if v < v_min[run, c]:
-        v_min[run, c] = v
-    if v > v_max[run, c]:
-        v_max[run, c] = v
-    ca_sum[run, c] += ca
-
     if k >= n_transient + 2 and vp1 > SPIKE_THRESHOLD_MV and vp1 > vp2 and vp1 >= v:
         # Parabola through the three samples locates the peak between steps.
         curvature = vp2 - 2.0 * vp1 + v
@@ -133,6 +124,32 @@ def _record(
             if n < plateaus.shape[2]:
                 plateaus[run, c, n, 1] = t_cross
     return now_above
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _statistics(w: np.ndarray, n_cells: int) -> None:
+    # Running V minimum, maximum and Ca sum of every lane (vectorised).
+    for c in range(n_cells):
+        v0 = c * N_CELL_STATES * LANES
+        for b in range(LANES):
+            v = w[v0 + b]
+            i = (ROW_STATS + c) * LANES + b
+            w[i] = min(w[i], v)
+            w[i + 3 * LANES] = max(w[i + 3 * LANES], v)
+            w[i + 6 * LANES] += w[v0 + LANES + b]
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _check(w: np.ndarray, n_cells: int) -> bool:
+    # Whether every lane's V and Ca are inside the physical range.
+    ok = True
+    for c in range(n_cells):
+        v0 = c * N_CELL_STATES * LANES
+        for b in range(LANES):
+            v = w[v0 + b]
+            ca = w[v0 + LANES + b]
+            ok &= abs(v) < _V_LIMIT_MV and ca > 0.0 and ca < _CA_LIMIT_UM
+    return ok
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -196,7 +213,6 @@ def integrate(
     n_blocks = (n + LANES - 1) // LANES
     ca_full = math.exp(-dt * ca_rate / 200.0)
     ca_half = math.exp(-0.5 * dt * ca_rate / 200.0)
-    ca_sum = np.zeros((n, n_cells))
     for blk in prange(n_blocks):
         start = blk * LANES
         nb = min(LANES, n - start)
@@ -205,9 +221,12 @@ def integrate(
         vp2 = np.full((n_cells, LANES), -50.0)
         above = np.zeros((n_cells, LANES), dtype=np.bool_)
         alive = np.zeros(LANES, dtype=np.bool_)
-        scratch = np.empty(13)
+        scratch = np.empty(26)
         for b in range(LANES):
             _rest(w, b)
+            for c in range(3):
+                w[(ROW_STATS + c) * LANES + b] = np.inf
+                w[(ROW_STATS + 3 + c) * LANES + b] = -np.inf
         # Lanes beyond the batch keep zero conductances and are never recorded.
         for b in range(nb):
             alive[b] = True
@@ -234,52 +253,70 @@ def integrate(
                     syn_post, syn_erev, nernst, ca_full, table, v_low, inv_step,
                     exact, rates, dt, scratch,
                 )  # fmt: skip
+            if not _check(w, n_cells):
+                for b in range(nb):
+                    for c in range(n_cells):
+                        v = w[c * N_CELL_STATES * LANES + b]
+                        ca = w[(c * N_CELL_STATES + 1) * LANES + b]
+                        if alive[b] and not (
+                            abs(v) < _V_LIMIT_MV and ca > 0.0 and ca < _CA_LIMIT_UM
+                        ):
+                            alive[b] = False
+                            diverged[start + b] = True
+                            _rest(w, b)
+                            for j in range(ROW_GBAR, ROW_GSYN + MAX_SYNAPSES):
+                                w[j * LANES + b] = 0.0
+            if k < n_transient:
+                continue
+            _statistics(w, n_cells)
             for b in range(nb):
                 if not alive[b]:
                     continue
                 run = start + b
                 for c in range(n_cells):
                     v = w[c * N_CELL_STATES * LANES + b]
-                    ca = w[(c * N_CELL_STATES + 1) * LANES + b]
-                    if not (abs(v) < _V_LIMIT_MV and ca > 0.0 and ca < _CA_LIMIT_UM):
-                        alive[b] = False
-                        diverged[run] = True
-                        _rest(w, b)
-                        for j in range(ROW_GBAR, ROW_GSYN + MAX_SYNAPSES):
-                            w[j * LANES + b] = 0.0
-                        break
-                    if k >= n_transient:
+                    p1 = vp1[c, b]
+                    p2 = vp2[c, b]
+                    if (
+                        k == n_transient
+                        or (p1 > SPIKE_THRESHOLD_MV and p1 > p2 and p1 >= v)
+                        or (v > PLATEAU_THRESHOLD_MV) != above[c, b]
+                    ):
                         above[c, b] = _record(
                             k,
                             n_transient,
                             dt,
                             v,
-                            ca,
                             run,
                             c,
-                            vp1[c, b],
-                            vp2[c, b],
+                            p1,
+                            p2,
                             above[c, b],
                             spike_times,
                             spike_counts,
                             plateaus,
                             plateau_counts,
-                            v_min,
-                            v_max,
-                            ca_sum,
                         )
-                        if trace_stride > 0 and (k - n_transient) % trace_stride == 0:
-                            sample = (k - n_transient) // trace_stride
-                            if sample < trace.shape[2]:
-                                trace[run, 2 * c, sample] = v
-                                trace[run, 2 * c + 1, sample] = ca
-                    vp2[c, b] = vp1[c, b]
+                    vp2[c, b] = p1
                     vp1[c, b] = v
+            if trace_stride > 0 and (k - n_transient) % trace_stride == 0:
+                sample = (k - n_transient) // trace_stride
+                if sample < trace.shape[2]:
+                    for b in range(nb):
+                        if alive[b]:
+                            for c in range(n_cells):
+                                v0 = c * N_CELL_STATES * LANES + b
+                                trace[start + b, 2 * c, sample] = w[v0]
+                                trace[start + b, 2 * c + 1, sample] = w[v0 + LANES]
         window = (n_steps - n_transient) * dt
         for b in range(nb):
             run = start + b
             for c in range(n_cells):
-                ca_mean[run, c] = ca_sum[run, c] / (n_steps - n_transient + 1)
+                i = (ROW_STATS + c) * LANES + b
+                if not diverged[run]:
+                    v_min[run, c] = w[i]
+                    v_max[run, c] = w[i + 3 * LANES]
+                ca_mean[run, c] = w[i + 6 * LANES] / (n_steps - n_transient + 1)
                 if above[c, b]:
                     last = plateau_counts[run, c] - 1
                     if last < plateaus.shape[2]:

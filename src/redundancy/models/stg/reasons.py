@@ -18,6 +18,7 @@ __all__ = [
     "plateau_overflow",
     "rhythm_problems",
     "spike_overflow",
+    "too_few_bursts",
 ]
 
 #: Reason of a run whose integration diverged.
@@ -35,6 +36,14 @@ def activity_problem(activity_name: str, n_bursts: int) -> str:
     """Explain why a single cell has no burst period."""
     detail = "no bursts" if n_bursts == 0 else "one burst, no burst period"
     return f"{_ACTIVITY_LABELS[activity_name]}: {detail}"
+
+
+def too_few_bursts(n_bursts: int, min_bursts: int) -> str:
+    """Explain why a cell with a burst period is not called bursting."""
+    return (
+        f"irregular: {n_bursts} complete bursts, at least {min_bursts} needed "
+        "to call the cell bursting; lengthen the recorded window (duration_ms)"
+    )
 
 
 def rhythm_problems(

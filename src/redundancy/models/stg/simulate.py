@@ -126,10 +126,23 @@ class IntegrationSettings:
 
 @lru_cache(maxsize=16)
 def _table(step_ms: float, v_step: float, rates: tuple[float, ...]) -> np.ndarray:
+    """Return the interpolation table of the kernel, shape (2, rows, 52).
+
+    Part 0 serves full steps and part 1 half steps. Each row holds the 13
+    steady states and the 13 decay factors at one voltage, then the slopes
+    of those 26 values towards the next row (per row, not per mV).
+    """
     n_rows = int(round((_TABLE_V_HIGH_MV - _TABLE_V_LOW_MV) / v_step)) + 1
-    return currents.build_table(
+    raw = currents.build_table(
         _TABLE_V_LOW_MV, v_step, n_rows, np.array(rates), step_ms
     )
+    n_k = currents.COL_DECAY_FULL
+    table = np.zeros((2, n_rows, 4 * n_k))
+    for part, decay in enumerate((currents.COL_DECAY_FULL, currents.COL_DECAY_HALF)):
+        values = np.concatenate([raw[:, :n_k], raw[:, decay : decay + n_k]], axis=1)
+        table[part, :, : 2 * n_k] = values
+        table[part, :-1, 2 * n_k :] = np.diff(values, axis=0)
+    return table
 
 
 def _wiring(n_cells: int) -> tuple[np.ndarray, ...]:

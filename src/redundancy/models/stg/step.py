@@ -23,7 +23,9 @@ Work-array rows, with ``k`` the state copy (0 current, 1 midpoint):
 * ``ROW_INF + 13 c + j`` and ``ROW_DECAY + 13 c + j``: steady state and decay
   factor of gate (or synapse type) j at cell c's voltage;
 * ``ROW_SYN_G + c`` and ``ROW_SYN_GE + c``: total synaptic conductance into
-  cell c and its sum weighted by the reversal potentials.
+  cell c and its sum weighted by the reversal potentials;
+* ``ROW_STATS + c``, ``+ 3 + c``, ``+ 6 + c``: running V minimum, V maximum
+  and Ca sum of cell c over the recorded window.
 
 References:
     Prinz AA, Billimoria CP, Marder E (2003). J Neurophysiol 90:3998-4015.
@@ -55,7 +57,7 @@ from redundancy.models.stg.currents import (
 )
 from redundancy.models.stg.vecmath import vexp, vlog
 
-__all__ = ["LANES", "N_CELL_STATES", "N_WORK_ROWS", "step"]
+__all__ = ["LANES", "N_CELL_STATES", "N_WORK_ROWS", "ROW_STATS", "step"]
 
 #: Parameter sets per block: the SIMD loop length.
 LANES = 16
@@ -73,10 +75,13 @@ ROW_INF = ROW_GSYN + MAX_SYNAPSES
 ROW_DECAY = ROW_INF + 3 * _NK
 ROW_SYN_G = ROW_DECAY + 3 * _NK
 ROW_SYN_GE = ROW_SYN_G + 3
-N_WORK_ROWS = ROW_SYN_GE + 3
+#: V minimum, V maximum and Ca sum per cell (3 rows each), for the record.
+ROW_STATS = ROW_SYN_GE + 3
+N_WORK_ROWS = ROW_STATS + 9
 
 # Calcium flux per membrane current density: uM/ms per (uA/cm^2) times tau_Ca.
 _CA_PER_DENSITY = F_CA_UM_PER_NA * AREA_CM2 * 1e3
+_LOG_CA_OUT = math.log(CA_OUT_UM)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -108,8 +113,9 @@ def _lookup(
             for j in range(_NK):
                 w[decay_row + j * LANES + b] = math.exp(-h * rates[j] / scratch[j])
         return
-    offset = 2 * _NK if half else _NK
-    top = table.shape[0] - 1.000001
+    # table[half, i] holds the 26 values at row i followed by their slopes.
+    part = 1 if half else 0
+    top = table.shape[1] - 1.000001
     for b in range(LANES):
         x = (w[v_row + b] - v_low) * inv_step
         if not x > 0.0:
@@ -118,12 +124,11 @@ def _lookup(
             x = top
         i = int(x)
         f = x - i
+        row = table[part, i]
         for j in range(_NK):
-            a = table[i, j]
-            w[inf_row + j * LANES + b] = a + f * (table[i + 1, j] - a)
+            w[inf_row + j * LANES + b] = row[j] + f * row[2 * _NK + j]
         for j in range(_NK):
-            a = table[i, offset + j]
-            w[decay_row + j * LANES + b] = a + f * (table[i + 1, offset + j] - a)
+            w[decay_row + j * LANES + b] = row[_NK + j] + f * row[3 * _NK + j]
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -164,7 +169,7 @@ def _cell(
         g_kd = w[g0 + 5 * L + b] * m * m
         g_h = w[g0 + 6 * L + b] * w[k0 + 12 * L + b]
         g_leak = w[g0 + 7 * L + b]
-        e_ca = nernst * vlog(CA_OUT_UM / ca)
+        e_ca = nernst * (_LOG_CA_OUT - vlog(ca))
         g_k = g_a + g_kca + g_kd
         g_ca = g_cat + g_cas
         g_total = g_na + g_ca + g_k + g_h + g_leak
