@@ -2,17 +2,21 @@
 
 Simulates a batch of draws from the 31-parameter prior of Gonçalves et al.
 (2020) at dt = 0.025 ms and prints simulated network-seconds per wall-second
-per core, memory per simulation, and the ratios to the peers that can be
-imported. It then reports, for one pyloric preset, the largest dt at which
-the cycle period is within 1 % of a converged reference, per scheme.
+per core, memory per simulation, and the ratios to the peers, all in the same
+run and on the same draws. Every timed run is pinned to one core. It then
+reports, for one pyloric preset, the largest dt at which the cycle period is
+within 1 % of a converged reference, per scheme, with the batch speed there.
 
 Usage::
 
-    .venv/bin/python benchmarks/stg_throughput.py [--n 16] [--seconds 2]
+    .venv/bin/python benchmarks/stg_throughput.py [--n 32] [--seconds 2]
+        [--pyloric-python PATH] [--brian2-n 4] [--core 0]
 
 mackelab ``pyloric`` is not on PyPI (the PyPI name is an unrelated
-placeholder). To include it, install it from source in the same environment:
-``git clone https://github.com/mackelab/pyloric && pip install -e pyloric``.
+placeholder) and its dependencies (PyTorch, sbi) are not ours, so it runs in
+a subprocess under the interpreter of its own environment, given by
+``--pyloric-python`` (see ``stg_peer_pyloric.py``). Without that option the
+benchmark tries to import it in this process.
 
 References:
     Prinz AA, Bucher D, Marder E (2004). Nat Neurosci 7:1345-1352.
@@ -24,20 +28,36 @@ References:
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import resource
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numba
 import numpy as np
 
 from redundancy.models.stg import presets
+from redundancy.models.stg.kernel import LANES
 from redundancy.models.stg.models import PyloricNetwork
 from redundancy.models.stg.simulate import IntegrationSettings, run_batch
 from redundancy.seeding import stage_rng
 
 DT_MS = 0.025
+_PEER_SCRIPT = Path(__file__).with_name("stg_peer_pyloric.py")
+_ONE_THREAD = {
+    name: "1"
+    for name in (
+        "OMP_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "NUMBA_NUM_THREADS",
+    )
+}
 
 
 def prior_draws(n: int, seed: int) -> np.ndarray:
@@ -51,45 +71,72 @@ def split(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return values[:, :24].reshape(-1, 3, 8), values[:, 24:31]
 
 
-def time_ours(values: np.ndarray, seconds: float, threads: int) -> tuple[float, float]:
-    """Return (wall s, record bytes per simulation) of one batch run."""
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+
+
+def time_ours(
+    values: np.ndarray, seconds: float, threads: int, repeats: int = 3
+) -> tuple[float, float, float]:
+    """Return (best wall s, its CPU s, record MB per simulation, RSS growth MB)."""
     numba.set_num_threads(threads)
     gbar, gsyn = split(values)
     settings = IntegrationSettings(
         dt_ms=DT_MS, duration_ms=seconds * 1e3, transient_ms=0
     )
     run_batch(gbar[:1], gsyn[:1], IntegrationSettings(duration_ms=10, transient_ms=0))
-    start = time.perf_counter()
-    record, _ = run_batch(gbar, gsyn, settings)
-    wall = time.perf_counter() - start
+    rss_before = _rss_mb()
+    walls = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        cpu_start = time.process_time()
+        record, _ = run_batch(gbar, gsyn, settings)
+        walls.append((time.perf_counter() - start, time.process_time() - cpu_start))
     nbytes = sum(
         getattr(record, name).nbytes
-        for name in ("spike_times_ms", "plateau_intervals_ms", "spike_counts")
+        for name in (
+            "spike_times_ms",
+            "spike_counts",
+            "plateau_intervals_ms",
+            "plateau_counts",
+            "v_min_mv",
+            "v_max_mv",
+            "ca_mean_um",
+        )
     )
-    return wall, nbytes / len(values)
+    wall, cpu = min(walls)
+    return wall, cpu, nbytes / len(values) / 1e6, _rss_mb() - rss_before
 
 
-def time_pyloric(values: np.ndarray, seconds: float) -> float | None:
-    """Return the wall time of mackelab pyloric on the same draws, or None."""
-    try:
-        import pandas as pd
-        from pyloric import create_prior, simulate
-    except ImportError as error:
+def time_pyloric(
+    values: np.ndarray, seconds: float, python: str | None, core: int
+) -> dict | None:
+    """Run mackelab pyloric on the same draws in a subprocess; return its report.
+
+    The subprocess is pinned to ``core`` with one thread. With ``python`` None
+    the current interpreter is used, which works only where pyloric imports.
+    """
+    interpreter = python or sys.executable
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "values.npy"
+        np.save(path, values)
+        result = subprocess.run(
+            [interpreter, str(_PEER_SCRIPT), str(path), str(seconds), str(DT_MS)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **_ONE_THREAD},
+            preexec_fn=lambda: os.sched_setaffinity(0, {core}),
+            check=False,
+        )
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
         print(
-            f"pyloric: skipped ({error}); install with "
-            "`git clone https://github.com/mackelab/pyloric && pip install -e pyloric`"
+            f"pyloric: skipped, {interpreter} could not run it ({last}); pass "
+            "--pyloric-python with the interpreter of an environment where "
+            "mackelab pyloric is installed"
         )
         return None
-    prior = create_prior()
-    columns = prior.sample((1,)).columns
-    table = values.copy()
-    table[:, 24:] = np.log(table[:, 24:] * 1e-6)  # nS -> ln(g / mS)
-    frame = pd.DataFrame(table, columns=columns)
-    simulate(frame.iloc[0], t_max=100.0, dt=DT_MS)
-    start = time.perf_counter()
-    for i in range(len(frame)):
-        simulate(frame.iloc[i], t_max=seconds * 1e3, dt=DT_MS, noise_std=0.0)
-    return time.perf_counter() - start
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def time_brian2(values: np.ndarray, seconds: float) -> float | None:
@@ -195,75 +242,121 @@ def dt_convergence(model_values: dict[str, float], seconds: float) -> None:
                 duration_ms=seconds * 1e3, transient_ms=1000, dt_ms=dt, scheme=scheme
             )
             numba.set_num_threads(1)
+            # One block of identical copies: the speed of a full batch.
             start = time.perf_counter()
-            record, _ = run_batch(gbar, gsyn, candidate.integration)
+            run_batch(
+                np.repeat(gbar, LANES, axis=0),
+                np.repeat(gsyn, LANES, axis=0),
+                candidate.integration,
+            )
             wall = time.perf_counter() - start
             period = candidate.simulate(values)["cycle_period_ms"].iloc[0]
             error = abs(period - converged) / converged
-            speed = (seconds + 1.0) / wall
+            speed = LANES * (seconds + 1.0) / wall
             print(
                 f"  {scheme:<13} dt {dt:<8} period {period:8.1f} ms  error "
                 f"{100 * error:6.2f} %  {speed:7.1f} network-s/s"
             )
-            if within is None and error < 0.01:
+            # The largest dt from which every smaller dt tried is within 1 %.
+            if error >= 0.01:
+                within = None
+            elif within is None:
                 within = (dt, speed)
         if within:
             print(
-                f"  {scheme}: within 1 % from dt {within[0]} ms at "
-                f"{within[1]:.1f} network-s per wall-s on one core"
+                f"  {scheme}: within 1 % at dt {within[0]} ms and below, "
+                f"{within[1]:.1f} network-s per wall-s per core there (batch)"
             )
         else:
             print(f"  {scheme}: not within 1 % at any dt tried")
 
 
+def _machine() -> str:
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"numba {numba.__version__}, numpy {np.__version__}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=16, help="prior draws")
+    parser.add_argument("--n", type=int, default=32, help="prior draws")
     parser.add_argument("--seconds", type=float, default=2.0, help="simulated s")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--pyloric-python", default=None, help="interpreter that can import pyloric"
+    )
+    parser.add_argument(
+        "--brian2-n", type=int, default=None, help="draws for Brian 2 (default --n)"
+    )
+    parser.add_argument("--core", type=int, default=0, help="core for timed runs")
+    parser.add_argument("--skip-convergence", action="store_true")
     args = parser.parse_args()
 
-    print(
-        f"machine: {platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"numba {numba.__version__}"
-    )
+    print(f"machine: {_machine()}")
+    os.sched_setaffinity(0, {args.core})
     values = prior_draws(args.n, args.seed)
     simulated = args.n * args.seconds
-    cores = numba.config.NUMBA_NUM_THREADS
-    wall_1, bytes_per_sim = time_ours(values, args.seconds, 1)
-    wall_all, _ = time_ours(values, args.seconds, cores)
+    neuron_steps = simulated * 1e3 / DT_MS * 3
+    wall_1, cpu_1, record_mb, rss_growth = time_ours(values, args.seconds, 1)
     ours = simulated / wall_1
     print(
-        f"redundancy pyloric, dt {DT_MS} ms, {args.n} prior draws x {args.seconds} s:"
+        f"redundancy pyloric, dt {DT_MS} ms, {args.n} prior draws x {args.seconds} s, "
+        f"exponential Euler, tabulated gating, one core:"
     )
     print(
-        f"  1 thread : {wall_1:.2f} s wall, {ours:.1f} network-s per wall-s per core, "
-        f"{1e9 * wall_1 / (simulated * 1e3 / DT_MS * 3):.0f} ns per neuron-step"
+        f"  {wall_1:.3f} s wall, {ours:.1f} network-s per wall-s, "
+        f"{1e9 * wall_1 / neuron_steps:.1f} ns per neuron-step "
+        f"({1e9 * cpu_1 / neuron_steps:.1f} ns of CPU time)"
     )
     print(
-        f"  {cores} threads: {wall_all:.2f} s wall, "
-        f"{simulated / wall_all / cores:.1f} network-s per wall-s per core"
-    )
-    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
-    print(
-        f"  record buffers: {bytes_per_sim / 1e6:.2f} MB per simulation; "
-        f"peak RSS of this process {peak_rss_mb:.0f} MB"
+        f"  memory: record {record_mb:.3f} MB per simulation; peak RSS grew "
+        f"{rss_growth:.1f} MB over the batch ({rss_growth / args.n:.3f} MB per "
+        f"simulation); peak RSS of this process {_rss_mb():.0f} MB"
     )
 
-    peers = {
-        "pyloric": time_pyloric(values, args.seconds),
-        "brian2": time_brian2(values, args.seconds),
-    }
-    for name, wall in peers.items():
+    peer = time_pyloric(values, args.seconds, args.pyloric_python, args.core)
+    if peer is not None:
+        wall = float(np.sum(peer["walls_s"]))
+        cpu = float(np.sum(peer["cpu_s"]))
+        speed = simulated / wall
+        print(
+            f"pyloric (numpy {peer['numpy']}, pandas {peer['pandas']}), same draws, "
+            f"same dt, no noise, one core: {wall:.3f} s wall, {speed:.2f} network-s "
+            f"per wall-s, {1e9 * wall / neuron_steps:.0f} ns per neuron-step "
+            f"({1e9 * cpu / neuron_steps:.0f} ns of CPU time)"
+        )
+        growth = peer["rss_peak_mb"] - peer["rss_import_mb"]
+        print(
+            f"  memory: peak RSS {peer['rss_peak_mb']:.0f} MB, of which "
+            f"{growth:.1f} MB above the process after import (one simulation "
+            f"of {args.seconds} s at a time)"
+        )
+        print(
+            f"  redundancy / pyloric = {ours / speed:.1f}x per core by wall time, "
+            f"{cpu / cpu_1:.1f}x by CPU time"
+        )
+    brian2_n = args.n if args.brian2_n is None else args.brian2_n
+    if brian2_n > 0:
+        part = values[:brian2_n]
+        wall = time_brian2(part, args.seconds)
         if wall is not None:
-            speed = simulated / wall
+            speed = len(part) * args.seconds / wall
             print(
-                f"{name}: {wall:.2f} s wall, {speed:.2f} network-s per wall-s; "
-                f"redundancy / {name} = {ours / speed:.1f}x per core"
+                f"brian2 (numpy target, {len(part)} draws): {wall:.2f} s wall, "
+                f"{speed:.2f} network-s per wall-s; redundancy / brian2 = "
+                f"{ours / speed:.0f}x per core"
             )
-
-    dt_convergence(PyloricNetwork().presets()["abpd1_lp3_py1"], 6.0)
+    if not args.skip_convergence:
+        dt_convergence(PyloricNetwork().presets()["abpd1_lp3_py1"], 6.0)
 
 
 if __name__ == "__main__":

@@ -202,7 +202,7 @@ def test_model_commands_reject_unknown_names(workdir, args, expected):
 def test_unknown_setting_is_clear_error(workdir, model):
     result = _run(workdir, "fisher", model, "--setting", "dt_typo=1")
     assert result.returncode == 2, result.stderr
-    assert "unknown --setting 'dt_typo'" in result.stderr
+    assert "unknown setting 'dt_typo'" in result.stderr
     assert "Traceback" not in result.stderr
     if model == "landscape_sloppy":
         assert "eigenvalues" in result.stderr

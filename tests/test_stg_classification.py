@@ -38,9 +38,12 @@ from redundancy.models.stg.classify import BIOLOGICAL_REFERENCE, classify_activi
 from redundancy.models.stg.features import neuron_features
 from redundancy.models.stg.recording import SpikeRecord
 
-# Long enough for 9 or more complete AB/PD bursts after the cold-start transient.
+# Long enough for 12 or more complete AB/PD bursts. The transient outlasts the
+# slow approach of LP 1 to tonic spiking. Its ISIs settle about 5 s after the
+# cold start in a converged solution and about 8 s after it at the default
+# time step of 0.025 ms, so a shorter transient labels it irregular.
 DURATION_MS = 20_000.0
-TRANSIENT_MS = 5_000.0
+TRANSIENT_MS = 10_000.0
 CANDIDATES = [name for name in presets.CANDIDATE_CELLS if not name.endswith("_alt")]
 ABPD = [name for name in presets.CANDIDATE_CELLS if name.startswith("abpd")]
 FIG5_NETWORKS = ["abpd1_lp3_py1", "abpd2_lp3_py1", "abpd5_lp4_py5"]
@@ -80,8 +83,8 @@ def reference_record(conductances: np.ndarray) -> SpikeRecord:
             gbar,
             None,
             TRANSIENT_MS + DURATION_MS,
-            rtol=1e-7,
-            atol=1e-8,
+            rtol=1e-8,
+            atol=1e-9,
             sample_ms=0.025,
         )
         spikes = ref.spike_times(t, v[0]) - TRANSIENT_MS
@@ -182,7 +185,7 @@ def test_prinz2003_grid_classes_all_occur() -> None:
 @pytest.mark.slow
 def test_prinz2003_grid_classes_match_solve_ivp() -> None:
     """Grid cells get the class of an independent LSODA solution."""
-    sample = grid_sample(24, seed=3998)
+    sample = grid_sample(12, seed=3998)
     model = get_model(
         "stg_neuron",
         duration_ms=DURATION_MS,

@@ -56,7 +56,7 @@ def run_study(
         study: the validated study.
         out_dir: output folder, created if missing.
         db_path: population database of the sweep; ``out_dir/population.duckdb``
-            by default. A database that already holds part of the same sweep
+            by default. A database that already contains part of the same sweep
             is resumed.
         workers: worker processes of the sweep; all cores by default.
         scheduler: Dask scheduler address, or ``"local"`` for a LocalCluster.
@@ -207,7 +207,7 @@ def _stored_population(db_path: Path, model: Model) -> pd.DataFrame:
     matching = runs[runs["model_name"] == model.name] if "model_name" in runs else runs
     if matching.empty:
         raise InputError(
-            f"{db_path} holds no run of model {model.name!r}; add a sweep section "
+            f"{db_path} contains no run of model {model.name!r}; add a sweep section "
             "to the study or point --db at a database of this model"
         )
     run_id = int(matching["run_id"].max())

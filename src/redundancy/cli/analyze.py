@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import inspect
 import json
 import sys
-from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -24,6 +22,7 @@ import typer
 from redundancy.cli.analysis_options import criterion_spec, show_result
 from redundancy.cli.common import parse_assignments
 from redundancy.errors import InputError
+from redundancy.models.registry import check_settings
 
 if TYPE_CHECKING:
     from redundancy.analysis.sensitivity import FailurePolicy
@@ -50,13 +49,7 @@ def load_model(spec: str, settings: list[str] | None = None) -> Any:
 
     constants = parse_assignments(settings, "--setting")
     if ":" not in spec:
-        try:
-            return get_model(spec, **constants)
-        except TypeError:
-            if not constants:
-                raise
-            _check_settings(type(get_model(spec)), constants, spec)
-            raise
+        return get_model(spec, **constants)
     location, _, attribute = spec.rpartition(":")
     if location.endswith(".py"):
         path = Path(location)
@@ -78,35 +71,11 @@ def load_model(spec: str, settings: list[str] | None = None) -> Any:
     if factory is None:
         raise InputError(f"{location!r} has no attribute {attribute!r}")
     if callable(factory):
-        _check_settings(factory, constants, spec)
+        check_settings(spec, factory, dict(constants))
     model = factory(**constants) if callable(factory) else factory
     if not isinstance(model, Model):
         raise InputError(f"{spec!r} did not give a Model, got {type(model).__name__}")
     return model
-
-
-def _check_settings(
-    factory: Callable[..., Any], constants: Mapping[str, float], spec: str
-) -> None:
-    """Raise if ``constants`` names a keyword that ``factory`` does not accept."""
-    try:
-        signature = inspect.signature(factory)
-    except (TypeError, ValueError):
-        return
-    parameters = list(signature.parameters.values())
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
-        return
-    keyword_kinds = (
-        inspect.Parameter.POSITIONAL_OR_KEYWORD,
-        inspect.Parameter.KEYWORD_ONLY,
-    )
-    known = [p.name for p in parameters if p.kind in keyword_kinds]
-    unknown = [name for name in constants if name not in known]
-    if unknown:
-        raise InputError(
-            f"unknown --setting {', '.join(map(repr, unknown))} for model "
-            f"{spec!r}; settings: {', '.join(known) or 'none'}"
-        )
 
 
 def load_table(path: Path, run_id: int | None) -> tuple[Any, list[str] | None, Any]:

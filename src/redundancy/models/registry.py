@@ -10,7 +10,7 @@ from typing import Any
 from redundancy.errors import InputError
 from redundancy.models.base import Model
 
-__all__ = ["available_models", "get_model", "register_model"]
+__all__ = ["available_models", "check_settings", "get_model", "register_model"]
 
 # Built-in models, imported on first use so that compiling one model's kernels
 # never slows down the import of the package.
@@ -67,11 +67,11 @@ def get_model(name: str, **settings: Any) -> Model:
         raise KeyError(
             f"unknown model {name!r}; available models: {', '.join(available_models())}"
         )
-    _check_settings(name, factory, settings)
+    check_settings(name, factory, settings)
     return factory(**settings)
 
 
-def _check_settings(
+def check_settings(
     name: str, factory: Callable[..., Model], settings: dict[str, Any]
 ) -> None:
     """Raise InputError for a setting that the model's constructor does not take."""

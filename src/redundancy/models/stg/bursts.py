@@ -114,9 +114,9 @@ def mean_longest_plateau(
 ) -> float:
     """Return the mean over burst cycles of the longest stretch above threshold.
 
-    A cycle runs from one burst start to the next; the last one ends at
-    ``last_cycle_end_ms`` (the start of a truncated burst at the window end,
-    or the window end). ``intervals`` contains ascending, non-overlapping
+    A cycle runs from one burst start to the next. The last cycle ends at
+    ``last_cycle_end_ms``, which is the start of the spike group cut off by
+    the window end, or the window end. ``intervals`` contains ascending, non-overlapping
     (start, end) pairs in ms; an end of NaN means the stretch lasts to the end
     of the recording at ``duration_ms``. A mean below ``plateau_min_ms`` is
     replaced by ``plateau_fill_ms`` so that the width of single spikes is not

@@ -38,7 +38,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from redundancy.models.stg.currents import CA_REST_UM
+from redundancy.models.stg.currents import CA_REST_UM, SYNAPSE_TYPES
 from redundancy.models.stg.recording import PLATEAU_THRESHOLD_MV, SPIKE_THRESHOLD_MV
 from redundancy.models.stg.step import (
     LANES,
@@ -46,6 +46,9 @@ from redundancy.models.stg.step import (
     MAX_SYNAPSES,
     N_CELL_STATES,
     N_WORK_ROWS,
+    NETWORK_STATES,
+    NETWORK_SYNAPSE_POST,
+    NETWORK_SYNAPSE_STATE,
     ROW_GBAR,
     ROW_GSYN,
     ROW_STATS,
@@ -134,8 +137,10 @@ def _statistics(w: np.ndarray, n_cells: int) -> None:
         for b in range(LANES):
             v = w[v0 + b]
             i = (ROW_STATS + c) * LANES + b
-            w[i] = min(w[i], v)
-            w[i + 3 * LANES] = max(w[i + 3 * LANES], v)
+            low = w[i]
+            high = w[i + 3 * LANES]
+            w[i] = v if v < low else low
+            w[i + 3 * LANES] = v if v > high else high
             w[i + 6 * LANES] += w[v0 + LANES + b]
 
 
@@ -148,8 +153,68 @@ def _check(w: np.ndarray, n_cells: int) -> bool:
         for b in range(LANES):
             v = w[v0 + b]
             ca = w[v0 + LANES + b]
-            ok &= abs(v) < _V_LIMIT_MV and ca > 0.0 and ca < _CA_LIMIT_UM
+            ok &= (abs(v) < _V_LIMIT_MV) & (ca > 0.0) & (ca < _CA_LIMIT_UM)
     return ok
+
+
+@njit(cache=True, error_model="numpy")
+def _check_wiring(
+    syn_pre: np.ndarray,
+    syn_type: np.ndarray,
+    syn_state: np.ndarray,
+    syn_post: np.ndarray,
+    syn_erev: np.ndarray,
+) -> None:
+    # Raise unless the wiring is the one compiled into the step.
+    same = syn_pre.shape[0] == len(NETWORK_STATES)
+    same &= syn_post.shape[0] == len(NETWORK_SYNAPSE_POST)
+    if same:
+        for s in range(syn_pre.shape[0]):
+            same &= syn_pre[s] == NETWORK_STATES[s][0]
+            same &= syn_type[s] == NETWORK_STATES[s][1]
+        for k in range(syn_post.shape[0]):
+            same &= syn_post[k] == NETWORK_SYNAPSE_POST[k]
+            same &= syn_state[k] == NETWORK_SYNAPSE_STATE[k]
+            erev = SYNAPSE_TYPES[NETWORK_STATES[syn_state[k]][1]][1]
+            same &= syn_erev[k] == erev
+    if not same:
+        raise ValueError("network wiring differs from the one compiled into the step")
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _advance(
+    w: np.ndarray,
+    n_cells: int,
+    scheme: int,
+    syn_pre: np.ndarray,
+    syn_type: np.ndarray,
+    nernst: float,
+    ca_full: float,
+    ca_half: float,
+    table: np.ndarray,
+    v_low: float,
+    inv_step: float,
+    exact: bool,
+    rates: np.ndarray,
+    dt: float,
+    scratch: np.ndarray,
+    active: int,
+) -> None:
+    # One full step of the chosen scheme on state copy 0 of a block.
+    if scheme == 0:
+        step(
+            w, 0, 0, 0, False, n_cells, syn_pre, syn_type, nernst, ca_full, table, v_low, inv_step, exact, rates, dt,
+            scratch, active,
+        )  # fmt: skip
+    else:
+        step(
+            w, 0, 0, 1, True, n_cells, syn_pre, syn_type, nernst, ca_half, table, v_low, inv_step, exact, rates, dt,
+            scratch, active,
+        )  # fmt: skip
+        step(
+            w, 0, 1, 0, False, n_cells, syn_pre, syn_type, nernst, ca_full, table, v_low, inv_step, exact, rates, dt,
+            scratch, active,
+        )  # fmt: skip
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -192,6 +257,9 @@ def integrate(
             1 cholinergic) of each synaptic activation variable.
         syn_state, syn_post, syn_erev: (synapses,) activation variable,
             postsynaptic cell and reversal potential (mV) of each synapse.
+            The step has the pyloric wiring compiled in, so these must equal
+            NETWORK_SYNAPSE_STATE, NETWORK_SYNAPSE_POST and the reversal
+            potentials of the synapse types; anything else raises ValueError.
         nernst: RT/2F in mV.
         ca_rate: temperature factor multiplying 1/tau_Ca.
         table: gating table from :func:`~redundancy.models.stg.currents.build_table`.
@@ -210,6 +278,8 @@ def integrate(
     """
     n = gbar.shape[0]
     n_cells = gbar.shape[1]
+    if n_cells == 3:
+        _check_wiring(syn_pre, syn_type, syn_state, syn_post, syn_erev)
     n_blocks = (n + LANES - 1) // LANES
     ca_full = math.exp(-dt * ca_rate / 200.0)
     ca_half = math.exp(-0.5 * dt * ca_rate / 200.0)
@@ -236,23 +306,13 @@ def integrate(
             for k in range(min(gsyn.shape[1], MAX_SYNAPSES)):
                 w[(ROW_GSYN + k) * LANES + b] = gsyn[start + b, k]
         for k in range(1, n_steps + 1):
-            if scheme == 0:
-                step(
-                    w, 0, 0, 0, False, n_cells, syn_pre, syn_type, syn_state,
-                    syn_post, syn_erev, nernst, ca_full, table, v_low, inv_step,
-                    exact, rates, dt, scratch,
-                )  # fmt: skip
+            # Literal cell counts let the compiler specialise each step.
+            if n_cells == 3:
+                _advance(w, 3, scheme, syn_pre, syn_type, nernst, ca_full, ca_half, table, v_low, inv_step,
+                         exact, rates, dt, scratch, nb)  # fmt: skip
             else:
-                step(
-                    w, 0, 0, 1, True, n_cells, syn_pre, syn_type, syn_state,
-                    syn_post, syn_erev, nernst, ca_half, table, v_low, inv_step,
-                    exact, rates, dt, scratch,
-                )  # fmt: skip
-                step(
-                    w, 0, 1, 0, False, n_cells, syn_pre, syn_type, syn_state,
-                    syn_post, syn_erev, nernst, ca_full, table, v_low, inv_step,
-                    exact, rates, dt, scratch,
-                )  # fmt: skip
+                _advance(w, 1, scheme, syn_pre, syn_type, nernst, ca_full, ca_half, table, v_low, inv_step,
+                         exact, rates, dt, scratch, nb)  # fmt: skip
             if not _check(w, n_cells):
                 for b in range(nb):
                     for c in range(n_cells):

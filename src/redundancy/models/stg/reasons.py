@@ -1,4 +1,4 @@
-"""Reasons given for undefined or failed STG feature rows.
+"""Status and reasons given for undefined or failed STG feature rows.
 
 Each function turns the counters of the burst kernels
 (:data:`~redundancy.models.stg.bursts.NETWORK_INFO_COLUMNS`) into a short
@@ -7,19 +7,26 @@ sentence for the ``reason`` column of a readout table.
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
 from redundancy.models.stg.recording import NETWORK_CELL_LABELS
 
 __all__ = [
     "DIVERGED",
+    "STATUS_UNDEFINED",
     "activity_problem",
+    "log_status_summary",
     "order_reason",
     "plateau_overflow",
     "rhythm_problems",
     "spike_overflow",
     "too_few_bursts",
 ]
+
+#: Status of a valid run with readouts that have no value (NaN with a reason).
+STATUS_UNDEFINED = "undefined"
 
 #: Reason of a run whose integration diverged.
 DIVERGED = "diverged: the integration produced non-finite or out-of-range state"
@@ -107,3 +114,10 @@ def plateau_overflow(count: int, capacity: int) -> str:
         f"plateau buffer overflow: {count} stretches above -30 mV, only "
         f"{capacity} stored; increase max_intervals"
     )
+
+
+def log_status_summary(logger: logging.Logger, kind: str, status: np.ndarray) -> None:
+    """Log at debug level how many rows of a feature batch have each status."""
+    labels, counts = np.unique(status.astype(str), return_counts=True)
+    summary = ", ".join(f"{n} {label}" for label, n in zip(labels, counts, strict=True))
+    logger.debug("%s features of %d runs: %s", kind, status.size, summary)

@@ -18,7 +18,6 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
 
-import numba
 import numpy as np
 
 from redundancy.errors import InputError
@@ -128,7 +127,7 @@ class IntegrationSettings:
 def _table(step_ms: float, v_step: float, rates: tuple[float, ...]) -> np.ndarray:
     """Return the interpolation table of the kernel, shape (2, rows, 52).
 
-    Part 0 serves full steps and part 1 half steps. Each row holds the 13
+    Part 0 serves full steps and part 1 half steps. Each row contains the 13
     steady states and the 13 decay factors at one voltage, then the slopes
     of those 26 values towards the next row (per row, not per mV).
     """

@@ -4,7 +4,7 @@ A block holds :data:`LANES` parameter sets. Everything the step reads or
 writes lives in one flat float64 work array per block, one row of
 :data:`LANES` values per quantity (see the ``ROW_*`` offsets). Every inner
 loop runs over the lanes of a row, and within one cell all row offsets are
-compile-time constants, so LLVM sees accesses to a single array at fixed
+compile-time constants. LLVM then finds accesses to a single array at fixed
 distances and vectorises the loop without runtime alias checks. The
 exponential and the logarithm come from
 :mod:`redundancy.models.stg.vecmath` for the same reason.
@@ -52,15 +52,25 @@ from redundancy.models.stg.currents import (
     KCA_HALF_UM,
     N_GATES,
     N_SYN_TYPES,
+    SYNAPSE_TYPES,
     steady_states,
     time_constants,
 )
 from redundancy.models.stg.vecmath import vexp, vlog
 
-__all__ = ["LANES", "N_CELL_STATES", "N_WORK_ROWS", "ROW_STATS", "step"]
+__all__ = [
+    "LANES",
+    "NETWORK_STATES",
+    "NETWORK_SYNAPSE_POST",
+    "NETWORK_SYNAPSE_STATE",
+    "N_CELL_STATES",
+    "N_WORK_ROWS",
+    "ROW_STATS",
+    "step",
+]
 
 #: Parameter sets per block: the SIMD loop length.
-LANES = 16
+LANES = 8
 #: State variables per cell: V, Ca and the 11 gates.
 N_CELL_STATES = 2 + N_GATES
 _NK = N_GATES + N_SYN_TYPES
@@ -81,6 +91,18 @@ N_WORK_ROWS = ROW_STATS + 9
 
 # Calcium flux per membrane current density: uM/ms per (uA/cm^2) times tau_Ca.
 _CA_PER_DENSITY = F_CA_UM_PER_NA * AREA_CM2 * 1e3
+_E_GLUTAMATE = SYNAPSE_TYPES[0][1]
+_E_CHOLINE = SYNAPSE_TYPES[1][1]
+
+#: Network wiring compiled into the step, so that its loops have constant
+#: offsets. Synapses are in the order ab_lp, pd_lp, ab_py, pd_py, lp_ab,
+#: lp_py, py_lp. These tuples give the postsynaptic cell and the activation
+#: variable of each synapse.
+NETWORK_SYNAPSE_POST = (1, 1, 2, 2, 0, 2, 1)
+NETWORK_SYNAPSE_STATE = (0, 1, 0, 1, 2, 2, 3)
+#: Presynaptic cell and type (0 glutamatergic, 1 cholinergic) of the four
+#: activation variables: the outputs of AB, PD, LP and PY.
+NETWORK_STATES = ((0, 0), (0, 1), (1, 0), (2, 0))
 _LOG_CA_OUT = math.log(CA_OUT_UM)
 
 
@@ -97,14 +119,18 @@ def _lookup(
     rates: np.ndarray,
     dt: float,
     scratch: np.ndarray,
+    active: int,
+    columns: int,
 ) -> None:
-    # Fill the INF and DECAY rows of cell c at the voltage of state copy coef.
+    # Fill the first `columns` INF and DECAY rows of cell c (its gates and the
+    # synapse types it releases) at the voltage of state copy coef, for the
+    # first `active` lanes. The other lanes contain no run and keep zeros.
     v_row = (coef * N_STATE_ROWS + c * N_CELL_STATES) * LANES
     inf_row = (ROW_INF + c * _NK) * LANES
     decay_row = (ROW_DECAY + c * _NK) * LANES
     if exact:
         h = 0.5 * dt if half else dt
-        for b in range(LANES):
+        for b in range(active):
             v = w[v_row + b]
             steady_states(v, scratch)
             for j in range(_NK):
@@ -113,10 +139,10 @@ def _lookup(
             for j in range(_NK):
                 w[decay_row + j * LANES + b] = math.exp(-h * rates[j] / scratch[j])
         return
-    # table[half, i] holds the 26 values at row i followed by their slopes.
+    # Row i of table[half] contains 26 values followed by their slopes.
     part = 1 if half else 0
     top = table.shape[1] - 1.000001
-    for b in range(LANES):
+    for b in range(active):
         x = (w[v_row + b] - v_low) * inv_step
         if not x > 0.0:
             x = 0.0
@@ -125,9 +151,9 @@ def _lookup(
         i = int(x)
         f = x - i
         row = table[part, i]
-        for j in range(_NK):
+        for j in range(columns):
             w[inf_row + j * LANES + b] = row[j] + f * row[2 * _NK + j]
-        for j in range(_NK):
+        for j in range(columns):
             w[decay_row + j * LANES + b] = row[_NK + j] + f * row[3 * _NK + j]
 
 
@@ -193,42 +219,47 @@ def _cell(
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _synaptic_input(
-    w: np.ndarray,
-    coef: int,
-    syn_state: np.ndarray,
-    syn_post: np.ndarray,
-    syn_erev: np.ndarray,
-) -> None:
-    # Sum g_s * s and g_s * s * E_s per postsynaptic cell into SYN_G/SYN_GE.
-    for b in range(3 * 2 * LANES):
-        w[ROW_SYN_G * LANES + b] = 0.0
-    for k in range(syn_post.shape[0]):
-        g_row = (ROW_GSYN + k) * LANES
-        s_row = (coef * N_STATE_ROWS + SYN_ROW0 + syn_state[k]) * LANES
-        out_g = (ROW_SYN_G + syn_post[k]) * LANES
-        out_ge = (ROW_SYN_GE + syn_post[k]) * LANES
-        e_s = syn_erev[k]
-        for b in range(LANES):
-            g_s = w[g_row + b] * w[s_row + b]
-            w[out_g + b] += g_s
-            w[out_ge + b] += g_s * e_s
+def _synaptic_input(w: np.ndarray, coef: int) -> None:
+    # Sum g_s * s and g_s * s * E_s per postsynaptic cell into SYN_G/SYN_GE,
+    # for the wiring of NETWORK_SYNAPSE_POST and NETWORK_SYNAPSE_STATE.
+    L = LANES
+    s0 = (coef * N_STATE_ROWS + SYN_ROW0) * L
+    g0 = ROW_GSYN * L
+    out_g = ROW_SYN_G * L
+    out_ge = ROW_SYN_GE * L
+    for b in range(LANES):
+        s_ab = w[s0 + b]
+        s_pd = w[s0 + L + b]
+        s_lp = w[s0 + 2 * L + b]
+        s_py = w[s0 + 3 * L + b]
+        ab_lp = w[g0 + b] * s_ab
+        pd_lp = w[g0 + L + b] * s_pd
+        ab_py = w[g0 + 2 * L + b] * s_ab
+        pd_py = w[g0 + 3 * L + b] * s_pd
+        lp_ab = w[g0 + 4 * L + b] * s_lp
+        lp_py = w[g0 + 5 * L + b] * s_lp
+        py_lp = w[g0 + 6 * L + b] * s_py
+        w[out_g + b] = lp_ab
+        w[out_ge + b] = _E_GLUTAMATE * lp_ab
+        glutamate = ab_lp + py_lp
+        w[out_g + L + b] = glutamate + pd_lp
+        w[out_ge + L + b] = _E_GLUTAMATE * glutamate + _E_CHOLINE * pd_lp
+        glutamate = ab_py + lp_py
+        w[out_g + 2 * L + b] = glutamate + pd_py
+        w[out_ge + 2 * L + b] = _E_GLUTAMATE * glutamate + _E_CHOLINE * pd_py
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _synapse_states(
-    w: np.ndarray, src: int, dst: int, syn_pre: np.ndarray, syn_type: np.ndarray
-) -> None:
-    # Advance the synaptic activations from the presynaptic cells' lookups.
-    for s in range(syn_pre.shape[0]):
-        col = N_GATES + syn_type[s]
-        i0 = (ROW_INF + syn_pre[s] * _NK + col) * LANES
-        e0 = (ROW_DECAY + syn_pre[s] * _NK + col) * LANES
-        x0 = (src * N_STATE_ROWS + SYN_ROW0 + s) * LANES
-        d0 = (dst * N_STATE_ROWS + SYN_ROW0 + s) * LANES
-        for b in range(LANES):
-            s_inf = w[i0 + b]
-            w[d0 + b] = s_inf + (w[x0 + b] - s_inf) * w[e0 + b]
+def _relax(w: np.ndarray, src: int, dst: int, state: int, pre: int, kind: int) -> None:
+    # Advance synaptic activation `state` from the lookups of cell `pre`.
+    col = N_GATES + kind
+    i0 = (ROW_INF + pre * _NK + col) * LANES
+    e0 = (ROW_DECAY + pre * _NK + col) * LANES
+    x0 = (src * N_STATE_ROWS + SYN_ROW0 + state) * LANES
+    d0 = (dst * N_STATE_ROWS + SYN_ROW0 + state) * LANES
+    for b in range(LANES):
+        s_inf = w[i0 + b]
+        w[d0 + b] = s_inf + (w[x0 + b] - s_inf) * w[e0 + b]
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -241,9 +272,6 @@ def step(
     n_cells: int,
     syn_pre: np.ndarray,
     syn_type: np.ndarray,
-    syn_state: np.ndarray,
-    syn_post: np.ndarray,
-    syn_erev: np.ndarray,
     nernst: float,
     ca_decay: float,
     table: np.ndarray,
@@ -253,20 +281,21 @@ def step(
     rates: np.ndarray,
     dt: float,
     scratch: np.ndarray,
+    active: int,
 ) -> None:
     """Advance every lane of a block by one exponential-Euler (half) step.
 
-    The step starts from state copy ``src`` with steady states, time
-    constants and conductances frozen at state copy ``coef`` and writes
-    state copy ``dst``; all three may be the same copy.
+    The step starts from state copy ``src`` and writes state copy ``dst``.
+    Steady states, time constants and conductances are frozen at state copy
+    ``coef``. All three may be the same copy.
 
     Args:
         w: (N_WORK_ROWS * LANES,) work array of the block.
         src, coef, dst: state copies (0 or 1).
         half: step by dt/2 instead of dt.
         n_cells: 1 (single neuron) or 3 (network).
-        syn_pre, syn_type, syn_state, syn_post, syn_erev: network wiring, as
-            in :func:`redundancy.models.stg.kernel.integrate`.
+        syn_pre, syn_type: presynaptic cell and type of each synaptic
+            activation variable (the network's equal NETWORK_STATES).
         nernst: RT/2F in mV.
         ca_decay: exp(-h / tau_Ca) for this step length h.
         table, v_low, inv_step: gating table, its first voltage (mV) and
@@ -275,15 +304,38 @@ def step(
         rates: (13,) temperature factors of 1/tau (exact mode).
         dt: full step in ms.
         scratch: (13,) work array for exact mode.
+        active: lanes that contain a run. The gating of the others is not
+            looked up, so with zero conductances they stay at rest.
     """
     h = 0.5 * dt if half else dt
     for c in range(n_cells):
-        _lookup(w, c, coef, half, table, v_low, inv_step, exact, rates, dt, scratch)
+        columns = N_GATES
+        for s in range(syn_pre.shape[0]):
+            if syn_pre[s] == c:
+                columns = max(columns, N_GATES + 1 + syn_type[s])
+        _lookup(
+            w,
+            c,
+            coef,
+            half,
+            table,
+            v_low,
+            inv_step,
+            exact,
+            rates,
+            dt,
+            scratch,
+            active,
+            columns,
+        )
     if n_cells == 1:
         _cell(w, 0, src, coef, dst, h, nernst, ca_decay, False)
         return
-    _synaptic_input(w, coef, syn_state, syn_post, syn_erev)
+    _synaptic_input(w, coef)
     _cell(w, 0, src, coef, dst, h, nernst, ca_decay, True)
     _cell(w, 1, src, coef, dst, h, nernst, ca_decay, True)
     _cell(w, 2, src, coef, dst, h, nernst, ca_decay, True)
-    _synapse_states(w, src, dst, syn_pre, syn_type)
+    _relax(w, src, dst, 0, 0, 0)
+    _relax(w, src, dst, 1, 0, 1)
+    _relax(w, src, dst, 2, 1, 0)
+    _relax(w, src, dst, 3, 2, 0)

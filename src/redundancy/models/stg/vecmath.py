@@ -62,8 +62,8 @@ def _float_to_bits(typingctx: Any, value: types.Float) -> tuple:
 def vexp(x: float) -> float:
     """Return exp(x) for float64 x, within 2 ulp on [EXP_MIN, EXP_MAX].
 
-    x is clipped to [EXP_MIN, EXP_MAX] first. NaN gives an undefined finite
-    value, so callers check their inputs.
+    x is clipped to [EXP_MIN, EXP_MAX] first. NaN gives an unspecified result,
+    so callers check their inputs.
 
     Args:
         x: exponent (dimensionless).
