@@ -27,9 +27,18 @@ from __future__ import annotations
 
 import json
 import platform
-import resource
 import sys
 import time
+
+
+def _memory_mb(field: str) -> float:
+    # VmHWM (peak) or VmRSS (current) of this process; unlike ru_maxrss, the
+    # peak is not inherited from the parent across exec.
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return float(line.split()[1]) / 1e3
+    return float("nan")
 
 
 def main() -> None:
@@ -47,7 +56,7 @@ def main() -> None:
     frame = pd.DataFrame(table, columns=[type_names, channel_names])
 
     simulate(frame.iloc[0], t_max=50.0, dt=dt_ms, noise_std=0.0, seed=0)
-    rss_import_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_import_mb = _memory_mb("VmHWM")
     walls = []
     cpus = []
     spikes = []
@@ -64,14 +73,14 @@ def main() -> None:
             (v[:, 1:-1] > -10.0) & (v[:, 1:-1] > v[:, :-2]) & (v[:, 1:-1] >= v[:, 2:])
         )
         spikes.append(peak.sum(axis=1).tolist())
-    rss_peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_peak_mb = _memory_mb("VmHWM")
     print(
         json.dumps(
             {
                 "walls_s": walls,
                 "cpu_s": cpus,
-                "rss_import_mb": rss_import_kb / 1e3,
-                "rss_peak_mb": rss_peak_kb / 1e3,
+                "rss_import_mb": rss_import_mb,
+                "rss_peak_mb": rss_peak_mb,
                 "spike_counts": spikes,
                 "python": platform.python_version(),
                 "numpy": np.__version__,

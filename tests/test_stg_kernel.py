@@ -163,3 +163,18 @@ def test_invalid_settings_raise() -> None:
         IntegrationSettings(q10={"tau_m_na": 0.0})
     with pytest.raises(InputError, match="shape"):
         run_batch(np.zeros((2, 2, 8)), None, IntegrationSettings())
+
+
+def test_network_wiring_matches_compiled_step() -> None:
+    from redundancy.models.stg import step
+    from redundancy.models.stg.simulate import NETWORK_SYNAPSES, _wiring
+
+    syn_pre, syn_type, syn_state, syn_post, _ = _wiring(3)
+    assert [post for _, _, post, _ in NETWORK_SYNAPSES] == list(
+        step.NETWORK_SYNAPSE_POST
+    )
+    assert syn_post.tolist() == list(step.NETWORK_SYNAPSE_POST)
+    assert syn_state.tolist() == list(step.NETWORK_SYNAPSE_STATE)
+    assert list(zip(syn_pre.tolist(), syn_type.tolist(), strict=True)) == list(
+        step.NETWORK_STATES
+    )

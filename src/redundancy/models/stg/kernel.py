@@ -8,7 +8,9 @@ arrays, so the arithmetic compiles to SIMD code (see
 :mod:`redundancy.models.stg.step`). Nothing is stored per time step except
 the events of :class:`~redundancy.models.stg.recording.SpikeRecord` and, on
 request, subsampled traces. A run whose state leaves the physical range is
-marked diverged and reset to rest so that it cannot disturb its block.
+marked diverged and reset to rest so that it cannot disturb its block. The
+integrator compiles with fused multiply-add contraction and no other
+fast-math flag, which changes results only by rounding.
 
 Schemes (``scheme`` argument):
 
@@ -186,8 +188,6 @@ def _advance(
     w: np.ndarray,
     n_cells: int,
     scheme: int,
-    syn_pre: np.ndarray,
-    syn_type: np.ndarray,
     nernst: float,
     ca_full: float,
     ca_half: float,
@@ -203,21 +203,21 @@ def _advance(
     # One full step of the chosen scheme on state copy 0 of a block.
     if scheme == 0:
         step(
-            w, 0, 0, 0, False, n_cells, syn_pre, syn_type, nernst, ca_full, table, v_low, inv_step, exact, rates, dt,
+            w, 0, 0, 0, False, n_cells, nernst, ca_full, table, v_low, inv_step, exact, rates, dt,
             scratch, active,
         )  # fmt: skip
     else:
         step(
-            w, 0, 0, 1, True, n_cells, syn_pre, syn_type, nernst, ca_half, table, v_low, inv_step, exact, rates, dt,
+            w, 0, 0, 1, True, n_cells, nernst, ca_half, table, v_low, inv_step, exact, rates, dt,
             scratch, active,
         )  # fmt: skip
         step(
-            w, 0, 1, 0, False, n_cells, syn_pre, syn_type, nernst, ca_full, table, v_low, inv_step, exact, rates, dt,
+            w, 0, 1, 0, False, n_cells, nernst, ca_full, table, v_low, inv_step, exact, rates, dt,
             scratch, active,
         )  # fmt: skip
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@njit(cache=True, parallel=True, error_model="numpy", fastmath={"contract"})
 def integrate(
     gbar: np.ndarray,
     gsyn: np.ndarray,
@@ -259,7 +259,7 @@ def integrate(
             postsynaptic cell and reversal potential (mV) of each synapse.
             The step has the pyloric wiring compiled in, so these must equal
             NETWORK_SYNAPSE_STATE, NETWORK_SYNAPSE_POST and the reversal
-            potentials of the synapse types; anything else raises ValueError.
+            potentials of the synapse types. Other wiring raises ValueError.
         nernst: RT/2F in mV.
         ca_rate: temperature factor multiplying 1/tau_Ca.
         table: gating table from :func:`~redundancy.models.stg.currents.build_table`.
@@ -308,10 +308,10 @@ def integrate(
         for k in range(1, n_steps + 1):
             # Literal cell counts let the compiler specialise each step.
             if n_cells == 3:
-                _advance(w, 3, scheme, syn_pre, syn_type, nernst, ca_full, ca_half, table, v_low, inv_step,
+                _advance(w, 3, scheme, nernst, ca_full, ca_half, table, v_low, inv_step,
                          exact, rates, dt, scratch, nb)  # fmt: skip
             else:
-                _advance(w, 1, scheme, syn_pre, syn_type, nernst, ca_full, ca_half, table, v_low, inv_step,
+                _advance(w, 1, scheme, nernst, ca_full, ca_half, table, v_low, inv_step,
                          exact, rates, dt, scratch, nb)  # fmt: skip
             if not _check(w, n_cells):
                 for b in range(nb):

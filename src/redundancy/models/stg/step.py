@@ -122,8 +122,8 @@ def _lookup(
     active: int,
     columns: int,
 ) -> None:
-    # Fill the first `columns` INF and DECAY rows of cell c (its gates and the
-    # synapse types it releases) at the voltage of state copy coef, for the
+    # Fill the first `columns` INF and DECAY rows of cell c (its gates, then
+    # the synapse types) at the voltage of state copy coef, for the
     # first `active` lanes. The other lanes contain no run and keep zeros.
     v_row = (coef * N_STATE_ROWS + c * N_CELL_STATES) * LANES
     inf_row = (ROW_INF + c * _NK) * LANES
@@ -139,7 +139,7 @@ def _lookup(
             for j in range(_NK):
                 w[decay_row + j * LANES + b] = math.exp(-h * rates[j] / scratch[j])
         return
-    # Row i of table[half] contains 26 values followed by their slopes.
+    # Row i of table[part] contains 26 values followed by their slopes.
     part = 1 if half else 0
     top = table.shape[1] - 1.000001
     for b in range(active):
@@ -270,8 +270,6 @@ def step(
     dst: int,
     half: bool,
     n_cells: int,
-    syn_pre: np.ndarray,
-    syn_type: np.ndarray,
     nernst: float,
     ca_decay: float,
     table: np.ndarray,
@@ -293,9 +291,8 @@ def step(
         w: (N_WORK_ROWS * LANES,) work array of the block.
         src, coef, dst: state copies (0 or 1).
         half: step by dt/2 instead of dt.
-        n_cells: 1 (single neuron) or 3 (network).
-        syn_pre, syn_type: presynaptic cell and type of each synaptic
-            activation variable (the network's equal NETWORK_STATES).
+        n_cells: 1 (single neuron) or 3 (network, wired as NETWORK_STATES,
+            NETWORK_SYNAPSE_POST and NETWORK_SYNAPSE_STATE).
         nernst: RT/2F in mV.
         ca_decay: exp(-h / tau_Ca) for this step length h.
         table, v_low, inv_step: gating table, its first voltage (mV) and
@@ -309,10 +306,6 @@ def step(
     """
     h = 0.5 * dt if half else dt
     for c in range(n_cells):
-        columns = N_GATES
-        for s in range(syn_pre.shape[0]):
-            if syn_pre[s] == c:
-                columns = max(columns, N_GATES + 1 + syn_type[s])
         _lookup(
             w,
             c,
@@ -326,7 +319,7 @@ def step(
             dt,
             scratch,
             active,
-            columns,
+            N_GATES if n_cells == 1 else _NK,
         )
     if n_cells == 1:
         _cell(w, 0, src, coef, dst, h, nernst, ca_decay, False)
