@@ -4,8 +4,9 @@ Runs ``run_sweep`` over a seeded random fraction of the 6^8 = 1,679,616-point
 grid of the eight maximal conductances of ``stg_neuron`` and prints:
 
 - rows stored per second, and the full grid's time extrapolated from it;
-- the overhead against the peer, ``model.simulate`` on the same rows split
-  evenly over the same number of worker processes with no storage;
+- the overhead against the peer, one ``model.simulate`` call on the same rows
+  in this process (the compiled kernel called directly, on as many Numba
+  threads as the sweep has workers, with no pickling and no storage);
 - database size per million rows;
 - resident memory of the sweep (main process plus workers) at several points,
   which must stay flat as the sweep grows.
@@ -33,10 +34,9 @@ import platform
 import tempfile
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 
+import numba
 import numpy as np
 import psutil
 
@@ -97,22 +97,17 @@ class GridFraction(Design):
         return {"grid": self.grid.describe(), "count": len(self.ids)}
 
 
-def _simulate_block(model: Model, values: np.ndarray) -> float:
+def direct_seconds(model: Model, values: np.ndarray, workers: int) -> float:
+    """Return the wall time of one ``model.simulate`` call on every row.
+
+    This is the compiled kernel called directly: one process, the kernel's own
+    parallel loop on ``workers`` Numba threads, no pickling and no storage.
+    """
+    numba.set_num_threads(max(1, min(workers, numba.config.NUMBA_NUM_THREADS)))
     model.simulate(values[:1])  # load the compiled kernel before timing
     start = time.perf_counter()
-    model.simulate(values[1:])
+    model.simulate(values)
     return time.perf_counter() - start
-
-
-def direct_seconds(model: Model, values: np.ndarray, workers: int) -> float:
-    """Return the wall time of ``model.simulate`` on ``values`` over ``workers``."""
-    blocks = np.array_split(values, workers)
-    context = get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        list(pool.map(_simulate_block, [model] * workers, [b[:2] for b in blocks]))
-        start = time.perf_counter()
-        list(pool.map(_simulate_block, [model] * workers, blocks))
-        return time.perf_counter() - start
 
 
 class MemoryMonitor(threading.Thread):
@@ -188,7 +183,7 @@ def main() -> None:
         f"{rate:,.0f} rows/s; statuses {summary.status_counts}"
     )
     print(
-        f"peer (model.simulate on {args.workers} processes, no storage): "
+        f"peer (one model.simulate call, {args.workers} Numba threads, no storage): "
         f"{direct:.2f} s = {count / direct:,.0f} rows/s"
     )
     print(

@@ -16,10 +16,18 @@ __all__ = ["install_model", "simulate_chunk", "simulate_with_installed_model"]
 _installed_model: Model | None = None
 
 
-def install_model(model: Model) -> None:
-    """Keep ``model`` for :func:`simulate_with_installed_model` in this process."""
+def install_model(model: Model, compute_threads: int = 1) -> None:
+    """Keep ``model`` for :func:`simulate_with_installed_model` in this process.
+
+    Also limits Numba's parallel kernels in this worker to ``compute_threads``
+    threads: the pool already runs one worker per core, and each worker's
+    kernel starting a thread per core would oversubscribe the machine.
+    """
     global _installed_model
     _installed_model = model
+    import numba
+
+    numba.set_num_threads(max(1, min(compute_threads, numba.config.NUMBA_NUM_THREADS)))
 
 
 def simulate_chunk(model: Model, values: np.ndarray) -> tuple[pd.DataFrame, float]:
