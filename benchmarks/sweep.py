@@ -14,6 +14,7 @@ grid of the eight maximal conductances of ``stg_neuron`` and prints:
 Usage::
 
     .venv/bin/python benchmarks/sweep.py [--fraction 0.001] [--workers N]
+    .venv/bin/python benchmarks/sweep.py --scheme exp_midpoint --dt-ms 0.05
     .venv/bin/python benchmarks/sweep.py --model function --fraction 0.05
 
 ``--model function`` replaces the STG neuron with a cheap FunctionModel with
@@ -145,9 +146,19 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--chunk-size", type=int, default=None)
     parser.add_argument("--db", type=Path, default=None, help="database file")
+    parser.add_argument(
+        "--scheme",
+        default="exp_euler",
+        help="STG integration scheme: exp_euler or exp_midpoint",
+    )
+    parser.add_argument("--dt-ms", type=float, default=0.025, help="STG time step (ms)")
     args = parser.parse_args()
 
-    model = cheap_model() if args.model == "function" else get_model(args.model)
+    if args.model == "function":
+        model = cheap_model()
+    else:
+        model = get_model(args.model, scheme=args.scheme, dt_ms=args.dt_ms)
+        print(f"integration: {args.scheme} at dt {args.dt_ms} ms, {model.settings()}")
     grid = GridDesign(model.space, LEVELS)
     count = max(2 * args.workers, round(args.fraction * grid.size))
     design = GridFraction(grid, count, seed=0)

@@ -326,7 +326,9 @@ class ParameterSpace:
         low_t = np.where(log, np.log(np.where(log, low, 1.0)), low)
         high_t = np.where(log, np.log(np.where(log, high, 1.0)), high)
         transformed = low_t + unit_values * (high_t - low_t)
-        return np.where(log, np.exp(transformed), transformed)
+        out = transformed.copy()
+        out[..., log] = np.exp(transformed[..., log])
+        return out
 
     def to_array(
         self, table: pd.DataFrame | np.ndarray | Mapping[str, object]
@@ -334,14 +336,17 @@ class ParameterSpace:
         """Return an (n, d) float array of parameter sets in this space's order.
 
         A DataFrame or mapping may omit parameters, which then take their
-        defaults, but may not name parameters the space lacks. An array must
-        have d columns.
+        defaults, but may not name parameters the space lacks; an empty
+        mapping gives one parameter set of defaults. An array must have d
+        columns.
 
         Raises:
             ValueError: for unknown columns, a wrong number of columns or
                 non-numeric values.
         """
         if isinstance(table, Mapping) and not isinstance(table, pd.DataFrame):
+            if not table:
+                return self.defaults[None, :]
             table = pd.DataFrame(
                 {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in table.items()}
             )
@@ -393,8 +398,9 @@ class ParameterSpace:
         if bad.any():
             row, column = map(int, np.argwhere(bad)[0])
             p = self.parameters[column]
+            unit = "" if p.unit == "1" else f" {p.unit}"
             raise ValueError(
-                f"row {row}: {p.name} = {values[row, column]} {p.unit} is outside "
+                f"row {row}: {p.name} = {values[row, column]}{unit} is outside "
                 f"its bounds [{p.lower}, {p.upper}]"
             )
         return values

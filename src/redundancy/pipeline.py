@@ -68,7 +68,7 @@ def run_study(
         InputError: if the study names unknown parameters, readouts or files.
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    _prepare_output(out)
     model = study.check()
     logger.info(
         "study %r: model %s (version %s)", study.name, model.name, model.version_hash()
@@ -109,6 +109,15 @@ def run_study(
                 f"a group is compensated when |{placement.readout} - wild type| <= "
                 f"{placement.tolerance_pct:g} % of the wild-type value"
             ),
+            "distances": {
+                "distance_readout": f"{placement.readout} minus the wild type's",
+                "distance_pct": "distance_readout in % of the wild-type value",
+                "distance_contour": (
+                    "signed Euclidean distance from the wild-type contour in the "
+                    "(g_i_scale, g_e_scale) plane, in scale units (1 = wild type), "
+                    "positive where the readout is larger"
+                ),
+            },
         }
     scan = None
     if study.cohort is not None and study.cohort.holding_potentials_mv:
@@ -149,6 +158,9 @@ def run_study(
         from redundancy.report.analysis_sections import analysis_sections
 
         sections += analysis_sections(summary["analyses"], out / "analyses")
+    from redundancy.report.reading import references_section
+
+    sections.append(references_section(model, placement))
     write_report(
         out / "report.html",
         f"redundancy study: {study.name}",
@@ -159,6 +171,16 @@ def run_study(
     summary_path.write_text(json.dumps(_jsonable(summary), indent=2), encoding="utf-8")
     logger.info("wrote %s and %s", summary_path, out / "report.html")
     return summary
+
+
+def _prepare_output(out: Path) -> None:
+    """Create the output folder, or raise if the path is taken by a file."""
+    for path in (out, *out.parents):
+        if path.exists() and not path.is_dir():
+            raise InputError(
+                f"cannot write outputs to {out}: {path} is a file; choose another --out"
+            )
+    out.mkdir(parents=True, exist_ok=True)
 
 
 def _sweep_stage(

@@ -223,6 +223,24 @@ def _format_validation_error(error: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe YAML loader that rejects a key repeated within one mapping."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key {key!r}; a later value would replace the earlier one",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def parse_study(
     text: str, *, source: str = "<study>", base_dir: Path | None = None
 ) -> Study:
@@ -232,7 +250,12 @@ def parse_study(
         InputError: for invalid YAML or any invalid key or value.
     """
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = error.problem or str(error)
+        raise InputError(f"{source}{where}: invalid YAML: {problem}") from None
     except yaml.YAMLError as error:
         raise InputError(f"{source}: invalid YAML: {error}") from None
     if not isinstance(data, dict):

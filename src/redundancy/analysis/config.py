@@ -197,9 +197,9 @@ def run_analyses(
 
     Returns:
         JSON-serialisable results by analysis name, each with its ``files``.
-
-    Raises:
-        InputError: when an analysis needs a criterion or table that is missing.
+        An analysis that fails on its input (``InputError`` or ``ValueError``,
+        e.g. a good set too small for correlations) is logged as a warning and
+        recorded as ``{"error": message}``; the others still run.
     """
     out_dir = Path(out_dir)
     summary: dict[str, Any] = {}
@@ -210,15 +210,56 @@ def run_analyses(
         summary[name] = {**jsonable(result.to_dict()), "files": files}
         logger.info("analysis %s finished; wrote %s", name, files["json"])
 
+    def failed(name: str, error: Exception) -> None:
+        logger.warning("analysis %s failed: %s", name, error)
+        summary[name] = {"error": str(error)}
+
     if config.criterion is not None and table is not None:
-        good = good_set(
-            table,
-            config.criterion,
-            readouts=[c for c in model.readout_names if c in table.columns],
-            parameters=model.space.names,
-        )
-        record("good_set", good)
-    if config.redundancy is not None:
+        try:
+            good = good_set(
+                table,
+                config.criterion,
+                readouts=[c for c in model.readout_names if c in table.columns],
+                parameters=model.space.names,
+            )
+            record("good_set", good)
+        except ValueError as error:  # InputError derives from ValueError
+            failed("good_set", error)
+    for name in _MODEL_ANALYSES:
+        if getattr(config, name) is None:
+            continue
+        try:
+            _run_one(name, config, model, table, good, seed, record)
+        except ValueError as error:
+            failed(name, error)
+    if config.correlations is not None or config.islands is not None:
+        if good is None or table is None:
+            error = InputError(
+                "analyses.correlations and analyses.islands need analyses.criterion "
+                "and a population table (a sweep section or a database)"
+            )
+            for name in ("correlations", "islands"):
+                if getattr(config, name) is not None:
+                    failed(name, error)
+        else:
+            _run_solution_analyses(config, model, table, good, seed, record, failed)
+    return summary
+
+
+_MODEL_ANALYSES = ("redundancy", "fisher", "sobol", "morris", "oat")
+
+
+def _run_one(
+    name: str,
+    config: AnalysesConfig,
+    model: Model,
+    table: pd.DataFrame | None,
+    good: Any,
+    seed: int,
+    record: Any,
+) -> None:
+    """Run the model-based or summary analysis ``name`` and record its result."""
+    if name == "redundancy" and config.redundancy is not None:
         if config.criterion is None or table is None:
             raise InputError("analyses.redundancy needs analyses.criterion and a table")
         redundancy_options = config.redundancy
@@ -232,7 +273,7 @@ def run_analyses(
             seed=_stage_int(seed, "analysis-redundancy"),
         )
         record("redundancy", summary_result)
-    if config.fisher is not None:
+    if name == "fisher" and config.fisher is not None:
         fisher_options = config.fisher
         fisher_result = fisher_information(
             model,
@@ -242,7 +283,7 @@ def run_analyses(
             step=fisher_options.step,
         )
         record("fisher", fisher_result)
-    if config.sobol is not None:
+    if name == "sobol" and config.sobol is not None:
         sobol_options = config.sobol
         if sobol_options.within_good_set and config.criterion is None:
             raise InputError("analyses.sobol.within_good_set needs analyses.criterion")
@@ -256,7 +297,7 @@ def run_analyses(
             failure_policy=sobol_options.failure_policy,
         )
         record("sobol", sobol_result)
-    if config.morris is not None:
+    if name == "morris" and config.morris is not None:
         morris_options = config.morris
         morris_result = morris(
             model,
@@ -268,7 +309,7 @@ def run_analyses(
             failure_policy=morris_options.failure_policy,
         )
         record("morris", morris_result)
-    if config.oat is not None:
+    if name == "oat" and config.oat is not None:
         oat_options = config.oat
         oat_result = one_at_a_time(
             model,
@@ -278,14 +319,6 @@ def run_analyses(
             seed=_stage_int(seed, "analysis-oat"),
         )
         record("oat", oat_result)
-    if config.correlations is not None or config.islands is not None:
-        if good is None or table is None:
-            raise InputError(
-                "analyses.correlations and analyses.islands need analyses.criterion "
-                "and a population table (a sweep section or a database)"
-            )
-        _run_solution_analyses(config, model, table, good, seed, record)
-    return summary
 
 
 def _run_solution_analyses(
@@ -295,55 +328,92 @@ def _run_solution_analyses(
     good: Any,
     seed: int,
     record: Any,
+    failed: Any,
 ) -> None:
-    """Run the dependency and multiple-solution analyses on the good set."""
+    """Run the dependency and multiple-solution analyses on the good set.
+
+    Each analysis that raises ``InputError`` or ``ValueError`` is passed to
+    ``failed(name, error)`` and the next one still runs.
+    """
+    if config.correlations is not None:
+        try:
+            _run_correlations(config.correlations, model, table, good, seed, record)
+        except ValueError as error:
+            failed("correlations", error)
+    if config.islands is not None:
+        try:
+            _run_islands(config, model, table, good, seed, record)
+        except ValueError as error:
+            failed("islands", error)
+
+
+def _run_correlations(
+    correlations_options: CorrelationsConfig,
+    model: Model,
+    table: pd.DataFrame,
+    good: Any,
+    seed: int,
+    record: Any,
+) -> None:
+    """Correlate the parameters within the good set and record the result."""
     from redundancy.analysis.dependencies import correlations
+
+    space = (
+        model.space.subset(correlations_options.parameters)
+        if correlations_options.parameters
+        else model.space
+    )
+    result = correlations(
+        table,
+        space,
+        within=good,
+        method=correlations_options.method,
+        alpha=correlations_options.alpha,
+        correction=correlations_options.correction,
+    )
+    record("correlations", result)
+
+
+def _run_islands(
+    config: AnalysesConfig,
+    model: Model,
+    table: pd.DataFrame,
+    good: Any,
+    seed: int,
+    record: Any,
+) -> None:
+    """Find the islands of the good set (and their connectivity) and record them."""
     from redundancy.analysis.islands import islands
     from redundancy.analysis.paths import connect_islands
 
-    if config.correlations is not None:
-        correlations_options = config.correlations
-        space = (
-            model.space.subset(correlations_options.parameters)
-            if correlations_options.parameters
-            else model.space
+    islands_options = config.islands
+    if islands_options is None:
+        return
+    space = (
+        model.space.subset(islands_options.parameters)
+        if islands_options.parameters
+        else model.space
+    )
+    found = islands(
+        table,
+        space,
+        good,
+        method=islands_options.method,
+        min_size=islands_options.min_size,
+        eps=islands_options.eps,
+        max_points=islands_options.max_points,
+        seed=_stage_int(seed, "analysis-islands"),
+    )
+    record("islands", found)
+    if (
+        islands_options.connect
+        and config.criterion is not None
+        and len(found.islands) > 1
+    ):
+        connectivity = connect_islands(
+            model,
+            found,
+            config.criterion,
+            seed=_stage_int(seed, "analysis-connect"),
         )
-        result = correlations(
-            table,
-            space,
-            within=good,
-            method=correlations_options.method,
-            alpha=correlations_options.alpha,
-            correction=correlations_options.correction,
-        )
-        record("correlations", result)
-    if config.islands is not None:
-        islands_options = config.islands
-        space = (
-            model.space.subset(islands_options.parameters)
-            if islands_options.parameters
-            else model.space
-        )
-        found = islands(
-            table,
-            space,
-            good,
-            method=islands_options.method,
-            min_size=islands_options.min_size,
-            eps=islands_options.eps,
-            max_points=islands_options.max_points,
-            seed=_stage_int(seed, "analysis-islands"),
-        )
-        record("islands", found)
-        if (
-            islands_options.connect
-            and config.criterion is not None
-            and len(found.islands) > 1
-        ):
-            connectivity = connect_islands(
-                model,
-                found,
-                config.criterion,
-                seed=_stage_int(seed, "analysis-connect"),
-            )
-            record("island_connectivity", connectivity)
+        record("island_connectivity", connectivity)

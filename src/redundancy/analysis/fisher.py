@@ -49,8 +49,9 @@ def _readout_scale(
             if zero:
                 raise InputError(
                     f"readout(s) {', '.join(zero)} are 0 at this point, so a noise "
-                    "scale relative to the value is undefined; pass readout_scale="
-                    "{name: sigma} with a scale in the readout's unit"
+                    "scale relative to the value is undefined; choose other readouts "
+                    "(readouts=[...]) or give readout_scale={name: sigma} with a "
+                    "scale in the readout's unit"
                 )
             return sigma
         if scale in ("none", "absolute"):
@@ -77,6 +78,29 @@ def _readout_scale(
     if np.any(~np.isfinite(sigma)) or np.any(sigma <= 0):
         raise InputError(f"readout_scale must be positive and finite, got {sigma}")
     return np.array(sigma, dtype=float)
+
+
+def _nonzero_readouts(
+    readouts: Sequence[str], center: np.ndarray, scale: str
+) -> list[int]:
+    """Return the indices of readouts usable under ``scale``, warning of the rest.
+
+    Under the relative scale a readout that is 0 at the point has no noise
+    scale. When the readouts were not chosen explicitly such readouts are
+    skipped with a logged warning, unless every readout is 0.
+    """
+    keep = list(range(len(readouts)))
+    if scale != "relative":
+        return keep
+    zero = [i for i in keep if center[i] == 0]
+    if zero and len(zero) < len(readouts):
+        logger.warning(
+            "skipped readout(s) %s: 0 at this point, so a relative noise scale is "
+            "undefined; choose readouts explicitly or give an absolute scale",
+            ", ".join(readouts[i] for i in zero),
+        )
+        keep = [i for i in keep if i not in zero]
+    return keep
 
 
 def _simulate_stencil(
@@ -162,7 +186,9 @@ def fisher_information(
         at: parameter values by name in their units; missing ones take their
             defaults.
         parameters: the parameters to differentiate (default: all).
-        readouts: the readouts to use (default: all).
+        readouts: the readouts to use (default: all, except that readouts
+            which are 0 at the point are skipped with a logged warning under
+            the relative scale).
         log_parameters: differentiate with respect to ln θ, which makes F
             independent of parameter units. Parameters whose value is not
             positive are then left out and listed in ``excluded``.
@@ -245,6 +271,10 @@ def fisher_information(
                 stacklevel=2,
             )
 
+    if readouts is None and isinstance(readout_scale, str):
+        keep = _nonzero_readouts(readout_names, center_value, readout_scale)
+        readout_names = [readout_names[i] for i in keep]
+        center_value, jacobian = center_value[keep], jacobian[keep]
     sigma = _readout_scale(readout_names, center_value, readout_scale)
     scaled = jacobian / sigma[:, None]
     matrix = scaled.T @ scaled

@@ -99,18 +99,28 @@ class Landscape:
         return float(interpolator([[point[self.y.name], point[self.x.name]]])[0])
 
     def nearest_on_contour(
-        self, point: Mapping[str, float], level: float | None = None
+        self,
+        point: Mapping[str, float],
+        level: float | None = None,
+        *,
+        normalise: bool = True,
     ) -> tuple[np.ndarray | None, float]:
         """Return the contour point nearest ``point`` and the Euclidean distance.
 
-        The distance is measured in axis units divided by each axis's span,
-        so both parameters count equally. Returns ``(None, nan)`` when the
-        contour does not cross the grid.
+        With ``normalise`` the distance is measured in axis units divided by
+        each axis's span, so parameters with different units count equally;
+        without it, in the axes' own units, which needs both axes in the same
+        unit. Only the part of the contour inside the grid is searched.
+        Returns ``(None, nan)`` when the contour does not cross the grid.
         """
         lines = self.contour(level)
         if not lines:
             return None, float("nan")
-        span = np.array([np.ptp(self.x_values) or 1.0, np.ptp(self.y_values) or 1.0])
+        span = (
+            np.array([np.ptp(self.x_values) or 1.0, np.ptp(self.y_values) or 1.0])
+            if normalise
+            else np.ones(2)
+        )
         target = np.array([point[self.x.name], point[self.y.name]])
         vertices = np.vstack(lines)
         distances = np.linalg.norm((vertices - target) / span, axis=1)

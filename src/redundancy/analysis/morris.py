@@ -186,6 +186,10 @@ def morris(
         )
     if trajectories < 2:
         raise InputError(f"trajectories must be at least 2, got {trajectories}")
+    if num_levels < 2:
+        raise InputError(
+            f"num_levels must be at least 2 (4 is usual), got {num_levels}"
+        )
     space = resolve_space(model, space)
     readout_names = list(readouts) if readouts is not None else model.readout_names
     for name in readout_names:

@@ -148,7 +148,8 @@ def one_at_a_time(
         at: baseline parameter values by name; others take their defaults.
         delta: relative perturbation, e.g. 0.2 for ±20 %.
         parameters: parameters to perturb (default: all).
-        readouts: readouts to report (default: all).
+        readouts: readouts to report (default: all, except that readouts
+            which are 0 at the baseline are skipped with a logged warning).
         repeats: repeats with different seeds; each repeat uses one seed for
             the baseline and all its perturbations (common random numbers).
         seed: seed from which the repeat seeds are derived.
@@ -207,7 +208,7 @@ def one_at_a_time(
         if failed[0]:
             raise InputError(
                 f"the baseline simulation failed ({frame['reason'].iloc[0]}); choose "
-                "another baseline with at=..."
+                "another baseline (at=...)"
             )
         if failed.any():
             logger.warning(
@@ -221,10 +222,20 @@ def one_at_a_time(
     zero_readouts = [
         r for r, v in zip(readout_names, baseline[0], strict=True) if v == 0
     ]
-    if zero_readouts:
+    if zero_readouts and readouts is None and len(zero_readouts) < len(readout_names):
+        logger.warning(
+            "skipped readout(s) %s: 0 at the baseline, so a relative change is "
+            "undefined",
+            ", ".join(zero_readouts),
+        )
+        keep = [i for i, r in enumerate(readout_names) if r not in zero_readouts]
+        readout_names = [readout_names[i] for i in keep]
+        stacked, baseline = stacked[:, :, keep], baseline[:, keep]
+    elif zero_readouts:
         raise InputError(
             f"readout(s) {', '.join(zero_readouts)} are 0 at the baseline, so a "
-            "relative change is undefined; choose another baseline or readout"
+            "relative change is undefined; choose another baseline (at=...) or "
+            "other readouts (readouts=[...])"
         )
     relative = (stacked[:, 1:, :] - baseline[:, None, :]) / np.abs(baseline[:, None, :])
     plus, minus = relative[:, 0::2, :], relative[:, 1::2, :]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import warnings
 
 import typer
 
@@ -43,7 +44,22 @@ def _configure(
         level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     logging.getLogger("redundancy").setLevel(level)
+    warnings.showwarning = _log_warning
     set_progress_default(not quiet)
+
+
+def _log_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: object = None,
+    line: str | None = None,
+) -> None:
+    """Log a Python warning as one line, without its source line."""
+    logging.getLogger("redundancy.warnings").warning(
+        "%s: %s", category.__name__, message
+    )
 
 
 core.register(app)

@@ -8,15 +8,41 @@ mapping for :func:`redundancy.analysis.criteria.parse_criterion`, and
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import typer
 
 from redundancy.errors import InputError
 
-__all__ = ["criterion_spec", "parse_target", "show_result"]
+__all__ = [
+    "check_point",
+    "check_positive_levels",
+    "cli_form",
+    "cli_hints",
+    "criterion_spec",
+    "parse_target",
+    "show_result",
+]
+
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+
+#: Python keyword hints in analysis errors and their command-line spelling.
+_CLI_HINTS: tuple[tuple[str, str], ...] = (
+    (r"readouts=\[\.\.\.\]", "--readout NAME"),
+    (r"readout_scale=\{name: sigma\} with a scale in the readout's unit",
+     "--scale absolute"),
+    (r"\bat=\.\.\.", "--at NAME=VALUE"),
+    (r"method='(\w+)' or '(\w+)'", r"--method \1 or --method \2"),
+    (r"method='(\w+)'", r"--method \1"),
+    (r"failure_policy='(\w+)' or '([\w-]+)'", r"--failure-policy \1 or \2"),
+    (r"\bfailure_policy\b", "--failure-policy"),
+    (r"\bwithin=\.\.\.", "--within EXPR"),
+    (r"\bn=(\d+)", r"--n \1"),
+)  # fmt: skip
 
 _TARGET = re.compile(r"^(\w+)=([^+±]+)(?:\+-|±)([0-9.eE+-]+)(%?)$")
 
@@ -114,3 +140,65 @@ def show_result(result: Any, out: Path | None, stem: str, columns: list[str]) ->
 
         files = write_result(result, out, stem)
         typer.echo(f"wrote {files['json']} and {files['png']}")
+
+
+def cli_form(message: str) -> str:
+    """Return an analysis error message with its fixes in command-line form.
+
+    Library errors suggest Python keywords (``readouts=[...]``,
+    ``method='dbscan'``); on the command line the matching options
+    (``--readout NAME``, ``--method dbscan``) are the fix.
+    """
+    for pattern, replacement in _CLI_HINTS:
+        message = re.sub(pattern, replacement, message)
+    return message
+
+
+def cli_hints(command: _Command) -> _Command:
+    """Wrap a command so that its input errors name command-line options."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except InputError as error:
+            raise InputError(cli_form(str(error))) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def check_point(space: Any, point: Mapping[str, float], option: str) -> None:
+    """Raise an InputError when a point given on the command line is out of bounds.
+
+    Args:
+        space: the model's :class:`~redundancy.parameters.ParameterSpace`.
+        point: parameter values by name, in their units (others default).
+        option: the option that gave the point, e.g. ``"--at"``.
+
+    Raises:
+        InputError: naming the parameter, its value and its bounds.
+    """
+    if not point:
+        return
+    try:
+        space.validate(space.to_array(dict(point)))
+    except ValueError as error:
+        message = re.sub(r"^row \d+: ", "", str(error))
+        raise InputError(f"{option} {message}") from None
+
+
+def check_positive_levels(levels: int, trajectories: int) -> None:
+    """Raise an InputError unless Morris has at least 2 levels and 2 trajectories.
+
+    Args:
+        levels: ``--levels``, grid levels per parameter.
+        trajectories: ``--trajectories``, the number of trajectories r.
+    """
+    if levels < 2:
+        raise InputError(
+            f"--levels {levels}: Morris needs at least 2 grid levels; 4 is usual"
+        )
+    if trajectories < 2:
+        raise InputError(
+            f"--trajectories {trajectories}: Morris needs at least 2; 20 is usual"
+        )

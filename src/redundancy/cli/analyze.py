@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 import typer
 
-from redundancy.cli.analysis_options import criterion_spec, show_result
+from redundancy.cli.analysis_options import (
+    check_point,
+    check_positive_levels,
+    cli_hints,
+    criterion_spec,
+    show_result,
+)
 from redundancy.cli.common import parse_assignments
 from redundancy.errors import InputError
 from redundancy.models.registry import check_settings
@@ -36,6 +42,7 @@ analyze_app = typer.Typer(
 
 _MODEL_HELP = "Model name, or module:factory / file.py:factory for a user model."
 _OUT_HELP = "Folder for the JSON, CSV and PNG results."
+_READOUT_HELP = "Readout to analyse; repeatable (default: all)."
 
 
 def load_model(spec: str, settings: list[str] | None = None) -> Any:
@@ -115,6 +122,7 @@ def load_table(path: Path, run_id: int | None) -> tuple[Any, list[str] | None, A
 
 
 @analyze_app.command("fisher")
+@cli_hints
 def fisher_command(
     model_spec: str = typer.Argument(..., metavar="MODEL", help=_MODEL_HELP),
     at: list[str] = typer.Option(
@@ -130,15 +138,19 @@ def fisher_command(
         "relative", "--scale", help="Readout noise scale: relative or absolute."
     ),
     step: float = typer.Option(1e-3, "--step", help="Finite-difference step."),
+    readouts: list[str] = typer.Option(None, "--readout", help=_READOUT_HELP),
     out: Path = typer.Option(None, "--out", help=_OUT_HELP),
 ) -> None:
     """Fisher information (sloppiness spectrum) of the readouts at one point."""
     from redundancy.analysis.fisher import fisher_information
 
     model = load_model(model_spec, settings)
+    point = parse_assignments(at, "--at")
+    check_point(model.space, point, "--at")
     result = fisher_information(
         model,
-        parse_assignments(at, "--at"),
+        point,
+        readouts=readouts or None,
         log_parameters=not linear,
         readout_scale=scale,
         step=step,
@@ -153,6 +165,7 @@ def fisher_command(
 
 
 @analyze_app.command("sobol")
+@cli_hints
 def sobol_command(
     model_spec: str = typer.Argument(..., metavar="MODEL", help=_MODEL_HELP),
     n: int = typer.Option(1024, "--n", help="Base sample size N (power of two)."),
@@ -163,6 +176,7 @@ def sobol_command(
     policy: str = typer.Option(
         "raise", "--failure-policy", help="raise, drop, impute-mean or as-bad."
     ),
+    readouts: list[str] = typer.Option(None, "--readout", help=_READOUT_HELP),
     settings: list[str] = typer.Option(None, "--setting", help="Model constant."),
     out: Path = typer.Option(None, "--out", help=_OUT_HELP),
 ) -> None:
@@ -173,27 +187,36 @@ def sobol_command(
     # sobol_indices rejects an unknown policy with an InputError naming it.
     failure_policy = cast("FailurePolicy", policy)
     result = sobol_indices(
-        model, n=n, seed=seed, within=within, failure_policy=failure_policy
+        model,
+        n=n,
+        seed=seed,
+        readouts=readouts or None,
+        within=within,
+        failure_policy=failure_policy,
     )
     show_result(result, out, "sobol", ["S1", "S1_conf", "ST", "ST_conf"])
 
 
 @analyze_app.command("morris")
+@cli_hints
 def morris_command(
     model_spec: str = typer.Argument(..., metavar="MODEL", help=_MODEL_HELP),
     trajectories: int = typer.Option(20, "--trajectories", help="Trajectories r."),
     levels: int = typer.Option(4, "--levels", help="Grid levels per parameter."),
     seed: int = typer.Option(0, "--seed", help="Seed of the sampler."),
     policy: str = typer.Option("raise", "--failure-policy", help="raise or drop."),
+    readouts: list[str] = typer.Option(None, "--readout", help=_READOUT_HELP),
     settings: list[str] = typer.Option(None, "--setting", help="Model constant."),
     out: Path = typer.Option(None, "--out", help=_OUT_HELP),
 ) -> None:
     """Morris elementary-effects screening (μ*, σ)."""
     from redundancy.analysis.morris import morris
 
+    check_positive_levels(levels, trajectories)
     model = load_model(model_spec, settings)
     result = morris(
         model,
+        readouts=readouts or None,
         trajectories=trajectories,
         num_levels=levels,
         seed=seed,
@@ -203,6 +226,7 @@ def morris_command(
 
 
 @analyze_app.command("oat")
+@cli_hints
 def oat_command(
     model_spec: str = typer.Argument(..., metavar="MODEL", help=_MODEL_HELP),
     at: list[str] = typer.Option(
@@ -211,6 +235,7 @@ def oat_command(
     delta: float = typer.Option(0.2, "--delta", help="Relative change, e.g. 0.2."),
     repeats: int = typer.Option(1, "--repeats", help="Repeats (seeds) per design."),
     seed: int = typer.Option(0, "--seed", help="Seed of the repeats."),
+    readouts: list[str] = typer.Option(None, "--readout", help=_READOUT_HELP),
     settings: list[str] = typer.Option(None, "--setting", help="Model constant."),
     out: Path = typer.Option(None, "--out", help=_OUT_HELP),
 ) -> None:
@@ -218,14 +243,22 @@ def oat_command(
     from redundancy.analysis.oat import one_at_a_time
 
     model = load_model(model_spec, settings)
+    point = parse_assignments(at, "--at")
+    check_point(model.space, point, "--at")
     result = one_at_a_time(
-        model, parse_assignments(at, "--at"), delta=delta, repeats=repeats, seed=seed
+        model,
+        point,
+        readouts=readouts or None,
+        delta=delta,
+        repeats=repeats,
+        seed=seed,
     )
     columns = ["change_plus", "change_minus", "noise_floor", "asymmetric"]
     show_result(result, out, "oat", columns)
 
 
 @analyze_app.command("good-set")
+@cli_hints
 def good_set_command(
     table_path: Path = typer.Argument(
         ..., metavar="TABLE", help="Population database (.duckdb), .parquet or .csv."

@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING, Any, cast
 
 import typer
 
-from redundancy.cli.analysis_options import criterion_spec, show_result
+from redundancy.cli.analysis_options import (
+    check_point,
+    cli_hints,
+    criterion_spec,
+    show_result,
+)
 from redundancy.cli.analyze import load_model, load_table
 from redundancy.cli.common import parse_assignments
 from redundancy.errors import InputError
@@ -249,10 +254,14 @@ def connect_command(
             "connect needs a good set: give --criterion, --target or --score"
         )
     model = load_model(model_spec, settings)
+    start_point = parse_assignments(start, "--from")
+    end_point = parse_assignments(end, "--to")
+    check_point(model.space, start_point, "--from")
+    check_point(model.space, end_point, "--to")
     result = connect(
         model,
-        parse_assignments(start, "--from"),
-        parse_assignments(end, "--to"),
+        start_point,
+        end_point,
         criterion,
         n_waypoints=waypoints,
         resolution=resolution,
@@ -281,6 +290,6 @@ def connect_command(
 
 def register(analyze_app: typer.Typer) -> None:
     """Add ``correlations``, ``islands`` and ``connect`` to the ``analyze`` group."""
-    analyze_app.command("correlations")(correlations_command)
-    analyze_app.command("islands")(islands_command)
-    analyze_app.command("connect")(connect_command)
+    analyze_app.command("correlations")(cli_hints(correlations_command))
+    analyze_app.command("islands")(cli_hints(islands_command))
+    analyze_app.command("connect")(cli_hints(connect_command))

@@ -43,14 +43,38 @@ def parse_assignments(items: list[str] | None, option: str) -> dict[str, float]:
     return values
 
 
+def _click_exceptions() -> tuple[type[Exception], type[Exception]]:
+    """Return the ClickException and Abort classes that Typer raises.
+
+    Typer 0.16 and newer ship their own copy of Click as ``typer._click``;
+    older releases use the ``click`` package.
+    """
+    try:
+        from typer._click.exceptions import ClickException
+    except ImportError:
+        from click.exceptions import ClickException
+    return ClickException, typer.Abort
+
+
 def run_app(app: typer.Typer) -> None:
-    """Run ``app``; print expected errors as one line and exit with status 2."""
+    """Run ``app``; print expected errors as one line and exit with status 2.
+
+    Usage errors print Click's usage message and exit 2, an interrupt exits
+    130, and ``--debug`` shows the traceback of an input error.
+    """
     import pydantic
 
+    click_error, abort = _click_exceptions()
     try:
         app(standalone_mode=False)
     except SystemExit:
         raise
+    except (KeyboardInterrupt, abort):
+        print("interrupted; rerun the same command to resume", file=sys.stderr)
+        raise SystemExit(130) from None
+    except click_error as error:
+        error.show()
+        raise SystemExit(error.exit_code) from None
     except (
         InputError,
         ValueError,
@@ -63,15 +87,3 @@ def run_app(app: typer.Typer) -> None:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"error: {message}", file=sys.stderr)
         raise SystemExit(2) from None
-    except typer.Abort:
-        print("aborted", file=sys.stderr)
-        raise SystemExit(130) from None
-    except (
-        Exception
-    ) as error:  # click usage errors arrive here in standalone_mode=False
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            raise SystemExit(error.exit_code) from None
-        raise

@@ -25,6 +25,7 @@ import pandas as pd
 
 from redundancy.analysis.landscape import Landscape
 from redundancy.cohorts.measurements import Cohort
+from redundancy.errors import InputError
 from redundancy.models.base import Model
 
 __all__ = ["GroupPlacement", "holding_scan", "null_direction", "place_groups"]
@@ -112,6 +113,7 @@ def place_groups(
         raise ValueError(f"tolerance_pct must be >= 0, got {tolerance_pct}")
     groups = cohort.groups
     base = {**model.defaults(), **dict(fixed or {})}
+    _check_group_bounds(model, cohort)
 
     measured = pd.DataFrame(
         [
@@ -180,6 +182,21 @@ def place_groups(
     )
 
 
+def _check_group_bounds(model: Model, cohort: Cohort) -> None:
+    """Raise InputError for a group whose scales lie outside the model's bounds."""
+    for name, column in ((E_SCALE, E_SCALE), (I_SCALE, I_SCALE)):
+        parameter = model.space[name]
+        for record in cohort.groups.to_dict(orient="records"):
+            value = float(record[column])
+            if not parameter.lower <= value <= parameter.upper:
+                raise InputError(
+                    f"{cohort.path}: group {record['genotype']!r} has {name} = "
+                    f"{value:g} (x wild type), outside the model's bounds "
+                    f"[{parameter.lower:g}, {parameter.upper:g}]; check the values "
+                    "and unit, or widen model.bounds in the study"
+                )
+
+
 def _ratio_vs_wt(g_e_scale: float, g_i_scale: float, reference: pd.Series) -> float:
     """Return the group's E/I conductance ratio divided by the wild type's."""
     wt = reference[E_SCALE] / reference[I_SCALE] if reference[I_SCALE] else np.inf
@@ -191,13 +208,17 @@ def _ratio_vs_wt(g_e_scale: float, g_i_scale: float, reference: pd.Series) -> fl
 def _contour_distance(
     landscape: Landscape | None, row: Mapping[str, Any], delta: float
 ) -> float:
-    """Return the signed distance from the wild-type contour in normalised axis units.
+    """Return the signed distance from the wild-type contour in scale units.
 
-    Positive on the side of larger readout values.
+    The distance is Euclidean in the (g_i_scale, g_e_scale) plane, where 1 is
+    the wild-type conductance, and positive on the side of larger readout
+    values.
     """
     if landscape is None or {landscape.x.name, landscape.y.name} != {E_SCALE, I_SCALE}:
         return float("nan")
-    _, distance = landscape.nearest_on_contour(row)
+    # NOTE: only the contour inside the mapped grid is searched, so a contour
+    # that leaves the grid can make the distance larger than the true one.
+    _, distance = landscape.nearest_on_contour(row, normalise=False)
     return float(np.sign(delta) * distance)
 
 

@@ -57,6 +57,14 @@ _DESCRIPTIONS: dict[str, tuple[str, str]] = {
 _MAX_TABLE_ROWS = 30
 
 
+def _read_result_table(path: Path) -> pd.DataFrame:
+    """Read a result CSV, keeping its index only when it carries labels."""
+    table = pd.read_csv(path, index_col=0)
+    if table.index.equals(pd.RangeIndex(len(table))):
+        return table.reset_index(drop=True)
+    return table.reset_index(names=table.index.name or "name")
+
+
 def analysis_sections(summary: dict[str, Any], out_dir: Path) -> list[Section]:
     """Return one report section per analysis in ``summary``.
 
@@ -75,7 +83,7 @@ def analysis_sections(summary: dict[str, Any], out_dir: Path) -> list[Section]:
         files = entry.get("files", {}) if isinstance(entry, dict) else {}
         csv = files.get("csv")
         if csv and Path(csv).exists():
-            table = pd.read_csv(csv)
+            table = _read_result_table(Path(csv))
             if len(table) > _MAX_TABLE_ROWS:
                 section.paragraphs.append(
                     f"The first {_MAX_TABLE_ROWS} of {len(table)} rows are shown; "

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from redundancy.models.base import Model
     from redundancy.study import Study
 
-__all__ = ["compensation_sections", "describe_group"]
+__all__ = ["compensation_sections", "describe_group", "references_section"]
 
 
 def describe_group(row: Any, readout: str, unit: str, tolerance_pct: float) -> str:
@@ -98,7 +98,8 @@ def compensation_sections(
                 "scaling and measured scaling.",
             )
         )
-    sections.append(overview)
+    if overview.paragraphs or overview.figures:
+        sections.append(overview)
 
     if scan is not None:
         sections.append(_holding_section(scan, placement, out))
@@ -154,20 +155,6 @@ def compensation_sections(
                 tables=[("Constants used", table)],
             )
         )
-    sections.append(
-        Section(
-            "References",
-            paragraphs=list(model.references)
-            + [
-                "Cohort values: "
-                + (
-                    placement.table["source"].iloc[-1]
-                    if placement is not None
-                    else "none"
-                )
-            ],
-        )
-    )
     return sections
 
 
@@ -204,3 +191,12 @@ def _holding_section(
         )
     section.tables.append(("Change from wild type by holding potential", scan))
     return section
+
+
+def references_section(model: Model, placement: GroupPlacement | None) -> Section:
+    """Return the closing section: the model's sources and the cohort's."""
+    paragraphs = list(model.references)
+    if placement is not None:
+        sources = [s for s in dict.fromkeys(placement.table["source"]) if s]
+        paragraphs += [f"Cohort values: {source}" for source in sources]
+    return Section("References", paragraphs=paragraphs)

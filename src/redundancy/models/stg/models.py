@@ -73,7 +73,7 @@ class _StgModel(Model):
         temperature_as_parameter: bool = False,
         q10: Mapping[str, float] | None = None,
         max_spikes: int = 2048,
-        max_intervals: int = 256,
+        max_intervals: int = 2048,
         space: ParameterSpace | None = None,
     ) -> None:
         self.integration = IntegrationSettings(
@@ -168,7 +168,9 @@ class StgNeuron(_StgModel):
         temperature_as_parameter: add ``temperature`` to the parameters.
         q10: Q10 values by process, replacing the defaults of
             :data:`redundancy.models.stg.temperature.DEFAULT_Q10`.
-        max_spikes, max_intervals: event buffer sizes per cell.
+        max_spikes, max_intervals: event buffer sizes per cell. Every spike
+            crosses the -30 mV plateau threshold, so ``max_intervals`` matches
+            ``max_spikes`` by default.
         space: replacement parameter space with the same names.
 
     References:
