@@ -195,3 +195,49 @@ def test_simulate_preset_and_plot(tmp_path) -> None:
 )
 def test_simulate_bad_input(args, fragment) -> None:
     _assert_clean_error(_run(*args), fragment)
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["run"], "Missing argument 'STUDY.yaml'"),
+        (["run", "study.yaml"], "Missing option '--out'"),
+        (["nosuchcmd"], "No such command 'nosuchcmd'"),
+        (["simulate", "ei_psp", "--json", "--set"], "requires an argument"),
+    ],
+)
+def test_usage_errors_without_traceback(args, fragment) -> None:
+    result = _run(*args)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert fragment in result.stderr
+
+
+def test_run_rejects_duplicate_yaml_keys(tmp_path) -> None:
+    text = STUDY.format(csv="builtin:cntnap2") + "model: {name: ei_psp}\n"
+    (tmp_path / "study.yaml").write_text(text)
+    result = _run("run", str(tmp_path / "study.yaml"), "--out", str(tmp_path / "o"))
+    _assert_clean_error(result, "duplicate key 'model'", "line 7")
+
+
+def test_out_path_that_is_a_file(tmp_path) -> None:
+    (tmp_path / "taken").write_text("")
+    result = _run("demo", "--out", str(tmp_path / "taken" / "sub"))
+    _assert_clean_error(result, "is a file; choose another --out")
+
+
+def test_cohort_outside_model_bounds(tmp_path) -> None:
+    (tmp_path / "groups.csv").write_text(
+        "genotype,g_e,g_i,unit\nwild_type,100,100,%\nKO,900,15,%\n"
+    )
+    (tmp_path / "study.yaml").write_text(STUDY.format(csv="groups.csv"))
+    result = _run("run", str(tmp_path / "study.yaml"), "--out", str(tmp_path / "o"))
+    _assert_clean_error(
+        result, "group 'KO' has g_e_scale = 9", "outside the model's bounds"
+    )
+
+
+def test_simulate_plot_with_defaults(tmp_path) -> None:
+    result = _run("simulate", "ei_psp", "--plot", str(tmp_path / "trace.png"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "trace.png").stat().st_size > 1000

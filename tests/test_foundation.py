@@ -129,3 +129,15 @@ def test_stage_rng_independent_and_reproducible() -> None:
     assert np.array_equal(first, stage_rng(7, "sampling").random(3))
     assert not np.array_equal(first, stage_rng(7, "cohort").random(3))
     assert not np.array_equal(first, stage_rng(8, "sampling").random(3))
+
+
+def test_from_unit_no_overflow_on_linear_columns() -> None:
+    space = ParameterSpace(
+        [
+            Parameter("g", "nS", 1, 10, 2, scale="log"),
+            Parameter("v", "mV", -1000, 1000, 0),
+        ]
+    )
+    with np.errstate(over="raise"):
+        values = space.from_unit(np.array([[0.5, 1.0]]))
+    np.testing.assert_allclose(values, [[np.sqrt(10), 1000.0]])

@@ -200,7 +200,12 @@ def run_analyses(
         An analysis that fails on its input (``InputError`` or ``ValueError``,
         e.g. a good set too small for correlations) is logged as a warning and
         recorded as ``{"error": message}``; the others still run.
+
+    Raises:
+        InputError: before any analysis runs, when one needs a criterion or
+            a table that is missing.
     """
+    _check_config(config, table)
     out_dir = Path(out_dir)
     summary: dict[str, Any] = {}
     good = None
@@ -234,16 +239,28 @@ def run_analyses(
             failed(name, error)
     if config.correlations is not None or config.islands is not None:
         if good is None or table is None:
-            error = InputError(
-                "analyses.correlations and analyses.islands need analyses.criterion "
-                "and a population table (a sweep section or a database)"
-            )
+            error = InputError("the good set could not be selected (see good_set)")
             for name in ("correlations", "islands"):
                 if getattr(config, name) is not None:
                     failed(name, error)
         else:
             _run_solution_analyses(config, model, table, good, seed, record, failed)
     return summary
+
+
+def _check_config(config: AnalysesConfig, table: pd.DataFrame | None) -> None:
+    """Raise an InputError when an analysis lacks the criterion or table it needs."""
+    if config.redundancy is not None and (config.criterion is None or table is None):
+        raise InputError("analyses.redundancy needs analyses.criterion and a table")
+    if config.sobol is not None and config.sobol.within_good_set:
+        if config.criterion is None:
+            raise InputError("analyses.sobol.within_good_set needs analyses.criterion")
+    solutions = config.correlations is not None or config.islands is not None
+    if solutions and (config.criterion is None or table is None):
+        raise InputError(
+            "analyses.correlations and analyses.islands need analyses.criterion "
+            "and a population table (a sweep section or a database)"
+        )
 
 
 _MODEL_ANALYSES = ("redundancy", "fisher", "sobol", "morris", "oat")

@@ -62,6 +62,9 @@ __all__ = ["Correlations", "conditional_correlations", "correlations"]
 
 logger = logging.getLogger(__name__)
 
+#: Good rows clustered by the check for separate islands.
+ISLAND_CHECK_POINTS = 2000
+
 Correction = Literal["fdr_bh", "bonferroni", "none"]
 CorrelationMethod = Literal["pearson", "spearman"]
 
@@ -80,6 +83,7 @@ def correlations(
     reference: Mapping[str, float] | None = None,
     resolution: int = 21,
     show_progress: bool | None = None,
+    islands_found: int | None = None,
 ) -> Correlations:
     """Correlate parameters within the good set: marginal, partial and conditional.
 
@@ -105,6 +109,11 @@ def correlations(
             median of the good set (in the unit cube).
         resolution: grid points per axis of each conditional slice; each pair
             costs ``resolution**2`` simulations.
+        islands_found: number of islands of the good set, e.g. from
+            :func:`~redundancy.analysis.islands.islands`; None runs a quick
+            DBSCAN check on a subsample. With two or more islands the result
+            carries a warning that pooled correlations can reflect island
+            positions (Ester et al. 1996 for DBSCAN).
         show_progress: show a progress bar for the conditional slices.
 
     Returns:
@@ -117,6 +126,9 @@ def correlations(
     References:
         Prinz AA, Bucher D, Marder E (2004). Nat Neurosci 7:1345-1352.
         Benjamini Y, Hochberg Y (1995). J R Stat Soc B 57:289-300.
+        Ester M, Kriegel HP, Sander J, Xu X (1996). A density-based algorithm
+        for discovering clusters in large spatial databases with noise. Proc
+        KDD-96, 226-231.
     """
     if method not in ("pearson", "spearman"):
         raise InputError(f"unknown method {method!r}; use 'pearson' or 'spearman'")
@@ -139,6 +151,7 @@ def correlations(
             f"{d + 3}. Widen the criterion or sample more parameter sets"
         )
     logger.info("correlating %d parameters over %d rows (%s)", d, n, method)
+    notes = _island_warnings(values, islands_found)
     if method == "spearman":
         values = stats.rankdata(values, axis=0)
     marginal = _correlation_matrix(values)
@@ -198,6 +211,7 @@ def correlations(
         pairs=pairs,
         conditional=conditional,
         reference=reference_values,
+        warnings=tuple(notes),
     )
 
 
@@ -345,3 +359,46 @@ def _adjust(p_values: np.ndarray, correction: str) -> np.ndarray:
     else:
         adjusted[finite] = stats.false_discovery_control(p, method="bh")
     return adjusted
+
+
+def _island_warnings(values: np.ndarray, islands_found: int | None) -> list[str]:
+    """Return a warning when the good set splits into several islands.
+
+    Correlations pooled across separate islands reflect where the islands lie
+    rather than compensation within one of them. Unless ``islands_found``
+    gives the count, a DBSCAN check (Ester et al. 1996) runs on at most
+    :data:`ISLAND_CHECK_POINTS` rows scaled to their range; clusters holding
+    under 5 % of those rows are ignored.
+    """
+    if islands_found is None:
+        islands_found = _quick_island_count(values)
+    if islands_found < 2:
+        return []
+    message = (
+        f"the good set splits into {islands_found} islands; correlations pooled "
+        "across islands can reflect where the islands lie rather than "
+        "compensation. Compute them per island (islands, then one island's rows)"
+    )
+    logger.warning(message)
+    return [message]
+
+
+def _quick_island_count(values: np.ndarray, min_samples: int = 5) -> int:
+    """Count the large DBSCAN clusters in a subsample of ``values`` (n, d)."""
+    from scipy.spatial import cKDTree
+    from sklearn.cluster import DBSCAN
+
+    if len(values) < 4 * min_samples:
+        return 1
+    rng = np.random.default_rng(0)
+    if len(values) > ISLAND_CHECK_POINTS:
+        values = values[rng.choice(len(values), ISLAND_CHECK_POINTS, replace=False)]
+    low, high = values.min(axis=0), values.max(axis=0)
+    points = (values - low) / np.where(high > low, high - low, 1.0)
+    distance = cKDTree(points).query(points, k=min_samples)[0][:, -1]
+    radius = 2 * float(np.quantile(distance, 0.95))
+    if radius <= 0:
+        return 1
+    labels = DBSCAN(eps=radius, min_samples=min_samples).fit(points).labels_
+    counts = np.bincount(labels[labels >= 0]) if (labels >= 0).any() else []
+    return int(np.sum(np.asarray(counts) >= 0.05 * len(points)))

@@ -45,6 +45,9 @@ class Correlations(AnalysisResult):
         conditional: (d, d) conditional correlation matrix, or None.
         pairs: one row per pair with coefficients, intervals and p-values.
         reference: the reference point of the conditional correlations.
+        warnings: cautions about the result, e.g. a good set split into
+            several islands, whose pooled correlations can reflect where the
+            islands lie rather than compensation.
     """
 
     kind = "correlations"
@@ -61,6 +64,7 @@ class Correlations(AnalysisResult):
     pairs: pd.DataFrame = field(repr=False)
     conditional: np.ndarray | None = field(default=None, repr=False)
     reference: dict[str, float] | None = None
+    warnings: tuple[str, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         """Return one row per parameter pair."""
@@ -96,6 +100,7 @@ class Correlations(AnalysisResult):
             "reference": self.reference,
             "pairs": self.pairs,
             "compensation_pairs": self.compensation_pairs(),
+            "warnings": list(self.warnings),
         }
 
     def plot(self, ax: Axes | None = None) -> Axes:

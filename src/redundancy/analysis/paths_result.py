@@ -162,5 +162,7 @@ class IslandConnectivity(AnalysisResult):
         ax.set_yticks(range(n))
         ax.set_xlabel("island (index)")
         ax.set_ylabel("island (index)")
-        ax.set_title(f"{self.verdict} (green: connected; text: worst margin)")
+        ax.set_title(
+            f"{self.verdict}\ngreen: connected; text: worst margin", fontsize=9
+        )
         return ax

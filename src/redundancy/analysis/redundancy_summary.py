@@ -195,11 +195,17 @@ class RedundancySummary(AnalysisResult):
 
 
 def _coefficient_of_variation(values: np.ndarray) -> np.ndarray:
-    mean = np.nanmean(values, axis=0)
-    spread = (
-        np.nanstd(values, axis=0, ddof=1) if len(values) > 1 else np.zeros_like(mean)
-    )
+    """Return SD/|mean| per column; NaN for columns with no finite value."""
+    values = np.asarray(values, dtype=float)
+    finite = np.isfinite(values)
+    counts = finite.sum(axis=0)
+    total = np.where(finite, values, 0.0).sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(counts > 0, total / counts, np.nan)
+        squares = np.where(finite, (values - mean) ** 2, 0.0).sum(axis=0)
+        spread = np.where(
+            counts > 1, np.sqrt(squares / (counts - 1)), np.where(counts, 0.0, np.nan)
+        )
         return np.where(mean != 0, spread / np.abs(mean), np.nan)
 
 
@@ -332,8 +338,11 @@ def redundancy_summary(
     mean_readout_cv = (
         np.nanmean(readout_cv) if np.isfinite(readout_cv).any() else np.nan
     )
+    mean_parameter_cv = (
+        np.nanmean(parameter_cv) if np.isfinite(parameter_cv).any() else np.nan
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = float(np.nanmean(parameter_cv) / mean_readout_cv)
+        ratio = float(mean_parameter_cv / mean_readout_cv)
 
     pair = None
     n_anchors = 0

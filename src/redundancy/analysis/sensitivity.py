@@ -146,7 +146,7 @@ class SobolIndices(AnalysisResult):
         )
         ax.set_xticks(positions, rows["parameter"], rotation=45, ha="right")
         ax.set_xlabel("parameter")
-        ax.set_ylabel("Sobol index (fraction of variance, dimensionless)")
+        ax.set_ylabel("Sobol index\n(variance fraction)")
         region = f" within {self.within.describe()}" if self.within else ""
         ax.set_title(f"{readout}{region}", fontsize=9)
         ax.axhline(0, color="black", linewidth=0.5)

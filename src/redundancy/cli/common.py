@@ -66,7 +66,9 @@ def run_app(app: typer.Typer) -> None:
 
     click_error, abort = _click_exceptions()
     try:
-        app(standalone_mode=False)
+        # Outside standalone mode Typer returns 130 for Ctrl-C instead of raising.
+        if app(standalone_mode=False) == 130:
+            raise KeyboardInterrupt
     except SystemExit:
         raise
     except (KeyboardInterrupt, abort):

@@ -65,6 +65,25 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:500]
 
 
+def _close_pool(pool: ProcessPoolExecutor, *, terminate: bool) -> None:
+    """Shut ``pool`` down; with ``terminate``, kill its workers mid-chunk.
+
+    A sweep stopped by Ctrl-C or an exception terminates the workers, so the
+    process exits without waiting for the chunks they are running.
+    """
+    if not terminate:
+        pool.shutdown(wait=True, cancel_futures=True)
+        return
+    # NOTE: ProcessPoolExecutor has no public way to kill its workers before
+    # Python 3.14 (terminate_workers), so this reads the private _processes.
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+
+
 class Backend(Protocol):
     """Runs tasks and yields their outcomes as they finish."""
 
@@ -134,16 +153,15 @@ class LocalPoolBackend:
 
     def _run_alone(self, task: Task) -> Outcome:
         pool = self._new_pool(1)
+        future = pool.submit(simulate_with_installed_model, task.values)
         try:
-            frame, seconds = pool.submit(
-                simulate_with_installed_model, task.values
-            ).result()
+            frame, seconds = future.result()
         except BrokenProcessPool:
             return Outcome(task, None, error=WORKER_DIED)
         except Exception as error:  # noqa: BLE001 - a chunk error becomes rows
             return Outcome(task, None, error=_describe(error))
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            _close_pool(pool, terminate=not future.done())
         return Outcome(task, frame, seconds)
 
     def run(self, tasks: Iterator[Task]) -> Iterator[Outcome]:
@@ -187,7 +205,7 @@ class LocalPoolBackend:
                     yield self._run_alone(task)
                 pool = self._new_pool(self.workers)
         finally:
-            pool.shutdown(wait=not pending, cancel_futures=True)
+            _close_pool(pool, terminate=bool(pending))
 
     @staticmethod
     def _outcome(task: Task, future: Future[Any]) -> Outcome:
@@ -239,6 +257,8 @@ class DaskBackend:
                 processes=True,
                 host="127.0.0.1",
                 dashboard_address=None,
+                # Dask's own INFO lines follow --quiet and --verbose.
+                silence_logs=logging.getLogger("redundancy").getEffectiveLevel(),
             )
             self.client = Client(self._cluster)
             self.description = f"a local Dask cluster of {workers} workers"

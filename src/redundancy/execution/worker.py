@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 import time
 
 import numpy as np
@@ -15,6 +18,17 @@ __all__ = ["install_model", "simulate_chunk", "simulate_with_installed_model"]
 # so it is not pickled again with every chunk.
 _installed_model: Model | None = None
 
+# Seconds between checks that the process that started this worker still runs.
+_PARENT_POLL_S = 1.0
+
+
+def _exit_when_orphaned(parent_pid: int) -> None:
+    """Exit this process once its parent is gone (its parent pid changes)."""
+    while True:
+        time.sleep(_PARENT_POLL_S)
+        if os.getppid() != parent_pid:
+            os._exit(1)
+
 
 def install_model(model: Model, compute_threads: int = 1) -> None:
     """Keep ``model`` for :func:`simulate_with_installed_model` in this process.
@@ -22,9 +36,20 @@ def install_model(model: Model, compute_threads: int = 1) -> None:
     Also limits Numba's parallel kernels in this worker to ``compute_threads``
     threads: the pool already runs one worker per core, and each worker's
     kernel starting a thread per core would oversubscribe the machine.
+
+    The worker ignores SIGINT, so Ctrl-C in a terminal reaches only the
+    sweep's main process, which stops the pool. A daemon thread ends the
+    worker within about a second of its parent dying, SIGKILL included.
     """
     global _installed_model
     _installed_model = model
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(
+        target=_exit_when_orphaned,
+        args=(os.getppid(),),
+        name="exit-when-orphaned",
+        daemon=True,
+    ).start()
     import numba
 
     numba.set_num_threads(max(1, min(compute_threads, numba.config.NUMBA_NUM_THREADS)))

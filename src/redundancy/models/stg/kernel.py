@@ -40,7 +40,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from redundancy.models.stg.currents import CA_REST_UM, SYNAPSE_TYPES
+from redundancy.models.stg.currents import CA_REST_UM
+from redundancy.models.stg.kernel_checks import check_shapes, check_wiring
 from redundancy.models.stg.recording import PLATEAU_THRESHOLD_MV, SPIKE_THRESHOLD_MV
 from redundancy.models.stg.step import (
     LANES,
@@ -48,9 +49,6 @@ from redundancy.models.stg.step import (
     MAX_SYNAPSES,
     N_CELL_STATES,
     N_WORK_ROWS,
-    NETWORK_STATES,
-    NETWORK_SYNAPSE_POST,
-    NETWORK_SYNAPSE_STATE,
     ROW_GBAR,
     ROW_GSYN,
     ROW_STATS,
@@ -159,30 +157,6 @@ def _check(w: np.ndarray, n_cells: int) -> bool:
     return ok
 
 
-@njit(cache=True, error_model="numpy")
-def _check_wiring(
-    syn_pre: np.ndarray,
-    syn_type: np.ndarray,
-    syn_state: np.ndarray,
-    syn_post: np.ndarray,
-    syn_erev: np.ndarray,
-) -> None:
-    # Raise unless the wiring is the one compiled into the step.
-    same = syn_pre.shape[0] == len(NETWORK_STATES)
-    same &= syn_post.shape[0] == len(NETWORK_SYNAPSE_POST)
-    if same:
-        for s in range(syn_pre.shape[0]):
-            same &= syn_pre[s] == NETWORK_STATES[s][0]
-            same &= syn_type[s] == NETWORK_STATES[s][1]
-        for k in range(syn_post.shape[0]):
-            same &= syn_post[k] == NETWORK_SYNAPSE_POST[k]
-            same &= syn_state[k] == NETWORK_SYNAPSE_STATE[k]
-            erev = SYNAPSE_TYPES[NETWORK_STATES[syn_state[k]][1]][1]
-            same &= syn_erev[k] == erev
-    if not same:
-        raise ValueError("network wiring differs from the one compiled into the step")
-
-
 @njit(cache=True, error_model="numpy", inline="always")
 def _advance(
     w: np.ndarray,
@@ -278,8 +252,12 @@ def integrate(
     """
     n = gbar.shape[0]
     n_cells = gbar.shape[1]
+    check_shapes(
+        gbar, gsyn, table, rates, spike_counts, spike_times, plateaus,
+        plateau_counts, v_min, v_max, ca_mean, diverged, trace,
+    )  # fmt: skip
     if n_cells == 3:
-        _check_wiring(syn_pre, syn_type, syn_state, syn_post, syn_erev)
+        check_wiring(syn_pre, syn_type, syn_state, syn_post, syn_erev)
     n_blocks = (n + LANES - 1) // LANES
     ca_full = math.exp(-dt * ca_rate / 200.0)
     ca_half = math.exp(-0.5 * dt * ca_rate / 200.0)

@@ -24,6 +24,7 @@ References:
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -45,6 +46,10 @@ _REFERENCES = (
     "Prinz AA, Billimoria CP, Marder E (2003). J Neurophysiol 90:3998-4015.",
     "Prinz AA, Bucher D, Marder E (2004). Nat Neurosci 7:1345-1352.",
 )
+#: Shortest recorded window (ms) without a warning: 3 cycles of a 2 s rhythm.
+#: The pyloric reference period is 1509 +- 279 ms (mean +- SD, as used by
+#: Gonçalves et al. 2020), so 2 s is near its slow end.
+MIN_RHYTHM_WINDOW_MS = 6_000.0
 _TEMPERATURE = Parameter(
     "temperature",
     "degC",
@@ -76,24 +81,34 @@ class _StgModel(Model):
         max_intervals: int = 2048,
         space: ParameterSpace | None = None,
     ) -> None:
+        # IntegrationSettings converts and checks the values, so that a wrong
+        # type raises InputError rather than a TypeError from float().
         self.integration = IntegrationSettings(
-            dt_ms=float(dt_ms),
-            duration_ms=float(duration_ms),
-            transient_ms=float(transient_ms),
+            dt_ms=dt_ms,
+            duration_ms=duration_ms,
+            transient_ms=transient_ms,
             scheme=scheme,
             gating=gating,
-            table_step_mv=float(table_step_mv),
-            temperature_degc=float(temperature_degc),
+            table_step_mv=table_step_mv,
+            temperature_degc=temperature_degc,
             q10=dict(q10 or {}),
-            max_spikes=int(max_spikes),
-            max_intervals=int(max_intervals),
+            max_spikes=max_spikes,
+            max_intervals=max_intervals,
         )
+        if self.integration.duration_ms < MIN_RHYTHM_WINDOW_MS:
+            warnings.warn(
+                f"{self.name}: duration_ms={self.integration.duration_ms:g} is the "
+                "recorded window after the transient, and it holds fewer than 3 "
+                "cycles of a 2 s rhythm, so burst periods and phases may be "
+                f"undefined; use duration_ms >= {MIN_RHYTHM_WINDOW_MS:g}",
+                UserWarning,
+                stacklevel=3,
+            )
         self.temperature_as_parameter = bool(temperature_as_parameter)
         base = space if space is not None else self._base_space()
         if self.temperature_as_parameter and "temperature" not in base:
-            base = ParameterSpace(
-                [*base, _TEMPERATURE.with_default(float(temperature_degc))]
-            )
+            default = _TEMPERATURE.with_default(self.integration.temperature_degc)
+            base = ParameterSpace([*base, default])
         self.space = base
 
     def _base_space(self) -> ParameterSpace:
@@ -172,6 +187,15 @@ class StgNeuron(_StgModel):
             crosses the -30 mV plateau threshold, so ``max_intervals`` matches
             ``max_spikes`` by default.
         space: replacement parameter space with the same names.
+
+    Raises:
+        InputError: for a setting outside its range (see
+            :class:`~redundancy.models.stg.simulate.IntegrationSettings`): dt_ms
+            in (0, 0.5], duration_ms >= dt_ms, transient_ms >= 0, a known scheme
+            and gating, temperature_degc in 0 to 40 degC, and buffer sizes >= 1.
+
+    Warns:
+        UserWarning: when ``duration_ms`` is below :data:`MIN_RHYTHM_WINDOW_MS`.
 
     References:
         Prinz AA, Billimoria CP, Marder E (2003). J Neurophysiol 90:3998-4015.

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import math
+import numbers
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -26,6 +27,8 @@ from redundancy.models.stg.kernel import integrate
 from redundancy.models.stg.recording import NETWORK_CELLS, SpikeRecord
 
 __all__ = [
+    "GATING_MODES",
+    "MAX_DT_MS",
     "NETWORK_SYNAPSES",
     "SCHEMES",
     "IntegrationSettings",
@@ -37,6 +40,11 @@ logger = logging.getLogger(__name__)
 
 #: Integration schemes by name, with the kernel's scheme code.
 SCHEMES = {"exp_euler": 0, "exp_midpoint": 1}
+#: Gating modes: interpolate a table or evaluate the formulas every step.
+GATING_MODES = ("table", "exact")
+#: Largest accepted time step in ms. Spikes last about 1 ms, and coarser
+#: steps miss spike peaks and plateau crossings.
+MAX_DT_MS = 0.5
 
 #: The seven synapses of the pyloric network: (name, presynaptic cell,
 #: postsynaptic cell, type). AB and PD are the lumped AB/PD cell (index 0).
@@ -59,18 +67,24 @@ class IntegrationSettings:
     """Non-sampled constants of an STG simulation.
 
     Args:
-        dt_ms: time step in ms.
-        duration_ms: length of the recorded window in ms, after the transient.
-        transient_ms: simulated time discarded before recording, in ms.
+        dt_ms: time step in ms, in (0, :data:`MAX_DT_MS`].
+        duration_ms: length of the recorded window in ms, after the transient;
+            at least ``dt_ms``.
+        transient_ms: simulated time discarded before recording, in ms (>= 0).
         scheme: ``"exp_euler"`` (first order) or ``"exp_midpoint"`` (second order).
         gating: ``"table"`` interpolates gating functions from a table with
             ``table_step_mv`` spacing; ``"exact"`` evaluates them every step.
         table_step_mv: voltage step of the gating table in mV.
-        temperature_degc: temperature in degC when it is not a parameter.
+        temperature_degc: temperature in degC when it is not a parameter,
+            within :data:`~redundancy.models.stg.temperature.TEMPERATURE_RANGE_DEGC`.
         q10: Q10 values by process name, replacing the defaults of
             :data:`~redundancy.models.stg.temperature.DEFAULT_Q10`.
-        max_spikes: spike buffer size per cell.
-        max_intervals: plateau buffer size per cell.
+        max_spikes: spike buffer size per cell (>= 1).
+        max_intervals: plateau buffer size per cell (>= 1).
+
+    Raises:
+        InputError: for a setting outside the ranges above, naming the value
+            and the accepted range.
     """
 
     dt_ms: float = 0.025
@@ -85,22 +99,57 @@ class IntegrationSettings:
     max_intervals: int = 256
 
     def __post_init__(self) -> None:
+        for name in ("dt_ms", "duration_ms", "transient_ms", "table_step_mv"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise InputError(f"{name} must be a number in ms or mV, got {value!r}")
+            object.__setattr__(self, name, float(value))
         for name in ("dt_ms", "duration_ms", "table_step_mv"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
-                raise InputError(f"{name} must be a positive number, got {value!r}")
-        if self.dt_ms > 1.0:
-            raise InputError(f"dt_ms={self.dt_ms} is too coarse; use 1 ms or less")
+                raise InputError(
+                    f"{name} must be a positive number, got {value!r}; "
+                    f"the default is {type(self).__dataclass_fields__[name].default}"
+                )
+        if self.dt_ms > MAX_DT_MS:
+            raise InputError(
+                f"dt_ms={self.dt_ms} is too coarse to resolve spikes of about 1 ms; "
+                f"use dt_ms <= {MAX_DT_MS} (the default is 0.025)"
+            )
+        if self.duration_ms < self.dt_ms:
+            raise InputError(
+                f"duration_ms={self.duration_ms} is shorter than one step "
+                f"(dt_ms={self.dt_ms}); duration_ms is the recorded window after "
+                "the transient, so set it to at least dt_ms"
+            )
         if not (math.isfinite(self.transient_ms) and self.transient_ms >= 0):
-            raise InputError(f"transient_ms must be >= 0, got {self.transient_ms!r}")
+            raise InputError(
+                f"transient_ms must be >= 0, got {self.transient_ms!r}; "
+                "use 0 to record from the cold start"
+            )
         if self.scheme not in SCHEMES:
             raise InputError(
                 f"unknown scheme {self.scheme!r}; use one of: {', '.join(SCHEMES)}"
             )
-        if self.gating not in ("table", "exact"):
-            raise InputError(f"gating must be 'table' or 'exact', got {self.gating!r}")
-        if self.max_spikes < 1 or self.max_intervals < 1:
-            raise InputError("max_spikes and max_intervals must be at least 1")
+        if self.gating not in GATING_MODES:
+            raise InputError(
+                f"unknown gating {self.gating!r}; use one of: {', '.join(GATING_MODES)}"
+            )
+        temperature.check_temperature(self.temperature_degc, "temperature_degc")
+        for name in ("max_spikes", "max_intervals"):
+            value = getattr(self, name)
+            integral = isinstance(value, numbers.Integral) or (
+                isinstance(value, numbers.Real) and float(value).is_integer()
+            )
+            if isinstance(value, bool) or not integral:
+                raise InputError(f"{name} must be a whole number, got {value!r}")
+            value = int(value)
+            object.__setattr__(self, name, value)
+            if value < 1:
+                raise InputError(
+                    f"{name} must be at least 1, got {value}; it is the event "
+                    "buffer size per cell (the model default is 2048)"
+                )
         object.__setattr__(self, "q10", temperature.resolve_q10(self.q10))
 
     @property
@@ -222,8 +271,7 @@ def run_batch(
     temps = np.full(n, settings.temperature_degc, dtype=float)
     if temperature_degc is not None:
         temps = np.broadcast_to(np.asarray(temperature_degc, dtype=float), (n,)).copy()
-    if not np.all(np.isfinite(temps)):
-        raise InputError("temperature must be finite, in degC")
+    temperature.check_temperature(temps, "temperature")
     g_factor, syn_factor = temperature.conductance_factors(temps, settings.q10)
     gbar_eff = np.ascontiguousarray(gbar * g_factor[:, None, :])
     wiring = _wiring(n_cells)

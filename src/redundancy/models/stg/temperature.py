@@ -33,6 +33,8 @@ from redundancy.models.stg.currents import CURRENTS, GATES
 __all__ = [
     "DEFAULT_Q10",
     "REFERENCE_TEMPERATURE_DEGC",
+    "TEMPERATURE_RANGE_DEGC",
+    "check_temperature",
     "conductance_factors",
     "rate_factors",
     "resolve_q10",
@@ -40,6 +42,10 @@ __all__ = [
 
 #: Temperature at which all Q10 factors are 1, in degC.
 REFERENCE_TEMPERATURE_DEGC = 10.0
+#: Accepted simulation temperatures in degC. Alonso & Marder (2020) fitted
+#: the network at 10 to 25 degC and required it to fail by 35 degC. Outside
+#: a few degrees of that span a single Q10 per process is an extrapolation.
+TEMPERATURE_RANGE_DEGC = (0.0, 40.0)
 
 _TAU_M_Q10 = {
     "na": 2.4,
@@ -70,6 +76,27 @@ _RATE_KEYS = (
     "tau_glutamatergic",
     "tau_cholinergic",
 )
+
+
+def check_temperature(temperature_degc: float | np.ndarray, name: str) -> None:
+    """Raise unless every temperature lies in :data:`TEMPERATURE_RANGE_DEGC`.
+
+    Args:
+        temperature_degc: one temperature or an array of them, in degC.
+        name: setting or parameter name used in the message.
+
+    Raises:
+        InputError: naming the first temperature outside the range.
+    """
+    low, high = TEMPERATURE_RANGE_DEGC
+    values = np.atleast_1d(np.asarray(temperature_degc, dtype=float))
+    bad = ~((values >= low) & (values <= high))
+    if bad.any():
+        raise InputError(
+            f"{name}={values[bad][0]!r} degC is outside the accepted range "
+            f"{low:g} to {high:g} degC of the Q10 temperature scaling; "
+            "use a temperature in that range"
+        )
 
 
 def resolve_q10(q10: Mapping[str, float] | None) -> dict[str, float]:
