@@ -181,11 +181,11 @@ def test_fisher_bad_assignment_is_clear_error(workdir):
         ),
         (
             ("sobol", "toymodel:make", "--n", "8", "--failure-policy", "skip"),
-            "failure_policy 'skip' is not valid",
+            "--failure-policy 'skip' is not valid",
         ),
         (
             ("morris", "toymodel:make", "--failure-policy", "skip"),
-            "failure_policy 'skip' is not valid",
+            "--failure-policy 'skip' is not valid",
         ),
         (("fisher", "toymodel:make", "--scale", "bogus"), "readout_scale 'bogus'"),
         (("fisher", "nosuchmodel"), "unknown model 'nosuchmodel'"),
@@ -206,3 +206,72 @@ def test_unknown_setting_is_clear_error(workdir, model):
     assert "Traceback" not in result.stderr
     if model == "landscape_sloppy":
         assert "eigenvalues" in result.stderr
+
+
+ZERO_SOURCE = textwrap.dedent(
+    """
+    import numpy as np
+    from redundancy import FunctionModel, Parameter
+
+    def _evaluate(x):
+        return np.column_stack([x[:, 0] * x[:, 1], 0 * x[:, 0]])
+
+    def make():
+        parameters = [
+            Parameter("a", "nS", 0.5, 2.0, 1.0, "log"),
+            Parameter("b", "nS", 0.5, 2.0, 1.0, "log"),
+        ]
+        return FunctionModel(_evaluate, parameters, ["product", "spike"], name="z")
+    """
+)
+
+
+@pytest.mark.parametrize("command", ["fisher", "oat"])
+def test_zero_readout_is_skipped_by_default(workdir, command):
+    (workdir / "zeromodel.py").write_text(ZERO_SOURCE)
+    out = workdir / "out"
+    result = _run(workdir, command, "zeromodel:make", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "skipped readout(s) spike" in result.stderr
+    assert "spike" not in (out / f"{command}.json").read_text()
+
+
+@pytest.mark.parametrize("command", ["fisher", "oat"])
+def test_chosen_zero_readout_names_cli_option(workdir, command):
+    (workdir / "zeromodel.py").write_text(ZERO_SOURCE)
+    result = _run(workdir, command, "zeromodel:make", "--readout", "spike")
+    assert result.returncode == 2
+    assert "--readout NAME" in result.stderr
+    assert "readouts=" not in result.stderr and "readout_scale=" not in result.stderr
+    chosen = _run(workdir, command, "zeromodel:make", "--readout", "product")
+    assert chosen.returncode == 0, chosen.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--levels", "1"], "--levels 1"),
+        (["--levels", "0"], "--levels 0"),
+        (["--trajectories", "1"], "--trajectories 1"),
+    ],
+)
+def test_morris_rejects_too_few_levels(workdir, args, expected):
+    result = _run(workdir, "morris", "toymodel:make", *args)
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["fisher", "oat"])
+def test_point_outside_bounds_is_clear_error(workdir, command):
+    result = _run(workdir, command, "toymodel:make", "--at", "a=5")
+    assert result.returncode == 2
+    assert "--at a = 5.0 nS is outside its bounds [0.5, 2.0]" in result.stderr
+
+
+def test_cli_form_translates_python_keywords():
+    from redundancy.cli.analysis_options import cli_form
+
+    message = cli_form("use method='dbscan' or 'hdbscan'; choose another (at=...)")
+    assert message == "use --method dbscan or --method hdbscan; choose another " \
+        "(--at NAME=VALUE)"  # fmt: skip

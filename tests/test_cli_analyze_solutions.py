@@ -104,3 +104,18 @@ def test_connect_unknown_parameter():
                      "x=0.75", "--criterion", "margin >= 0")  # fmt: skip
     assert result.returncode == 2
     assert "unknown parameter 'z'" in result.stderr
+
+
+def test_connect_rejects_point_outside_bounds(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "redundancy", "-q", "analyze", "connect",
+         "landscape_islands", "--from", "x=2", "--to", "x=0.5", "--criterion",
+         "margin >= 0"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "--from x = 2.0" in result.stderr
+    assert "outside its bounds [0.0, 1.0]" in result.stderr

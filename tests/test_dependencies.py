@@ -183,3 +183,30 @@ def test_corner_plot_marks_references(gaussian_table):
     assert any(line.get_label() == "wild type" for line in axes[3].get_lines())
     with pytest.raises(InputError, match="unknown parameter"):
         corner_plot(gaussian_table, ["a", "b"], references={"x": {"q": 1.0}})
+
+
+def _discs(n_per_disc: int, centres: list[tuple[float, float]]) -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    blocks = []
+    for cx, cy in centres:
+        angle = rng.uniform(0, 2 * np.pi, n_per_disc)
+        radius = 0.08 * np.sqrt(rng.uniform(0, 1, n_per_disc))
+        blocks.append(np.column_stack([cx + radius * np.cos(angle),
+                                       cy + radius * np.sin(angle)]))  # fmt: skip
+    return pd.DataFrame(np.vstack(blocks), columns=["x", "y"])
+
+
+def test_pooled_islands_warn_in_result():
+    table = _discs(3000, [(0.25, 0.25), (0.75, 0.75)])
+    result = correlations(table, ["x", "y"])
+    assert pair(result, "x", "y")["r"] > 0.9  # pooled across the two discs
+    assert len(result.warnings) == 1
+    assert "2 islands" in result.warnings[0]
+    assert json.loads(json.dumps(jsonable(result.to_dict())))["warnings"]
+
+
+def test_single_island_has_no_warning():
+    result = correlations(_discs(3000, [(0.5, 0.5)]), ["x", "y"])
+    assert result.warnings == ()
+    told = correlations(_discs(50, [(0.5, 0.5)]), ["x", "y"], islands_found=3)
+    assert "3 islands" in told.warnings[0]

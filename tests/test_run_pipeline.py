@@ -90,3 +90,31 @@ def test_analyses_without_population_rejected(tmp_path) -> None:
     assert result.returncode == 2
     assert "need analyses.criterion and a population table" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_failing_analysis_does_not_stop_the_others(tmp_path) -> None:
+    import warnings
+
+    import pandas as pd
+
+    from redundancy.analysis.config import AnalysesConfig, run_analyses
+    from redundancy.models import get_model
+
+    model = get_model("landscape_islands")
+    points = pd.DataFrame({"x": [0.1, 0.5, 0.9], "y": [0.1, 0.5, 0.9]})
+    table = pd.concat([points, model.simulate(points)], axis=1)
+    config = AnalysesConfig.model_validate(
+        {
+            "criterion": {"kind": "score", "score": "margin", "threshold": 1e9},
+            "redundancy": {},
+            "correlations": {},
+            "islands": {"method": "dbscan"},
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        summary = run_analyses(config, model, table, tmp_path, seed=0)
+    assert "correlations need at least" in summary["correlations"]["error"]
+    assert "files" in summary["good_set"] and "files" in summary["islands"]
+    assert "error" not in summary["redundancy"]
+    assert summary["good_set"]["n_good"] == 0

@@ -165,3 +165,19 @@ def test_sweep_config_validation(space: ParameterSpace) -> None:
         SweepConfig(sampler="sobol", n=8, colour="red")
     config = SweepConfig(sampler="grid", levels={"a": 2, "c": [-50.0]})
     assert config.design(space, seed=0).size == 2
+
+
+def test_huge_designs_rejected_before_building(monkeypatch) -> None:
+    from redundancy.sampling import factory
+
+    monkeypatch.setattr(factory, "_physical_memory_bytes", lambda: 10 * 10**9)
+    space = ParameterSpace([Parameter(f"p{i}", "1", 0.0, 1.0, 0.5) for i in range(10)])
+    with pytest.raises(InputError, match=r"grid design has 1e\+30 rows"):
+        make_design(space, "grid", seed=0, levels=1000)
+    with pytest.raises(InputError, match="uniform design has 1e\\+12 rows"):
+        make_design(space, "uniform", seed=0, n=10**12)
+    with pytest.raises(InputError, match="GB of memory to build"):
+        make_design(space, "latin_hypercube", seed=0, n=10**8)
+    with pytest.raises(InputError, match="saltelli design of 220000000 rows"):
+        make_design(space, "saltelli", seed=0, n=10**7)
+    assert make_design(space, "uniform", seed=0, n=10**9).size == 10**9

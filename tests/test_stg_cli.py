@@ -40,3 +40,12 @@ def test_simulate_unknown_preset_fails_cleanly() -> None:
     assert result.returncode == 2
     assert "abpd1_lp3_py1" in result.stderr + result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_simulate_invalid_setting_fails_cleanly() -> None:
+    result = _run("simulate", "stg_neuron", "--setting", "dt_ms=2")
+    output = result.stderr + result.stdout
+    assert result.returncode == 2
+    assert "dt_ms=2.0 is too coarse" in output
+    assert "dt_ms <= 0.5" in output
+    assert "Traceback" not in result.stderr

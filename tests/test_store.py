@@ -204,3 +204,22 @@ def test_locked_database_times_out(tmp_path: Path) -> None:
     finally:
         writer.kill()
         writer.wait()
+
+
+def test_query_rejects_empty_sql_and_file_access(tmp_path: Path) -> None:
+    store = PopulationStore(tmp_path / "pop.duckdb")
+    store.open_run(record())
+    store.write_rows(1, rows([0, 1]))
+    with pytest.raises(InputError, match="query is empty"):
+        store.query("  ")
+    target = tmp_path / "copy.csv"
+    with pytest.raises(duckdb.Error, match="disabled by configuration"):
+        store.query(f"COPY simulations TO '{target}'")
+    assert not target.exists()
+    assert store.query("SELECT count(*) AS n FROM simulations")["n"].tolist() == [2]
+
+
+@pytest.mark.parametrize("timeout", [-1.0, 0.0, float("nan"), float("inf")])
+def test_timeout_must_be_positive_and_finite(tmp_path: Path, timeout: float) -> None:
+    with pytest.raises(InputError, match="timeout must be a positive"):
+        PopulationStore(tmp_path / "pop.duckdb", timeout_s=timeout)

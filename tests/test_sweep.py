@@ -151,3 +151,25 @@ def test_worker_crash_recorded(tmp_path: Path, monkeypatch) -> None:
     assert table["status"].tolist() == ["ok", "ok", "failed", "ok"]
     assert table["reason"].iloc[2] == f"chunk failed: {WORKER_DIED}"
     assert summary.failed_chunks == [(2, 2, WORKER_DIED)]
+
+
+def test_second_sweep_of_same_database_rejected(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    db = tmp_path / "pop.duckdb"
+    lock = tmp_path / "pop.duckdb.lock"
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        lock.write_text(f"{holder.pid}\n")
+        with pytest.raises(
+            InputError, match=f"another sweep \\(process {holder.pid}\\)"
+        ):
+            run_sweep(quadratic_model(), SOBOL, db, workers=0, show_progress=False)
+    finally:
+        holder.kill()
+        holder.wait()
+    # The holder is gone, so its lock is stale and the sweep replaces it.
+    summary = run_sweep(quadratic_model(), SOBOL, db, workers=0, show_progress=False)
+    assert summary.complete
+    assert not lock.exists()

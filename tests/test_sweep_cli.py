@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -13,9 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from redundancy.execution import SweepConfig
+from redundancy.sampling import make_design
 from redundancy.store import PopulationStore
+from redundancy.sweep import run_record
 from sweep_helpers import DELAY_ENV, quadratic_model
 
 TESTS = Path(__file__).parent
@@ -146,3 +150,86 @@ def test_study_without_sweep_rejected(tmp_path: Path) -> None:
     result = run("sweep", study, "--db", tmp_path / "pop.duckdb")
     assert result.returncode == 2
     assert "no sweep section" in result.stderr
+
+
+def start_slow_sweep(study: Path, db: Path) -> subprocess.Popen[str]:
+    """Start a 2-worker sweep whose chunks take about a second each."""
+    return subprocess.Popen(
+        command("--quiet", "sweep", study, "--db", db, "--workers", "2"),
+        env=environment(**{DELAY_ENV: "0.1"}),
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for_workers(process: subprocess.Popen[str], db: Path) -> list:
+    """Wait until a chunk is stored; return the sweep's worker processes."""
+    psutil = pytest.importorskip("psutil")
+    store = PopulationStore(db, timeout_s=30)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and process.poll() is None:
+        if db.exists() and store.query("SELECT count(*) FROM runs").iloc[0, 0]:
+            if len(store.stored_ids(1)):
+                break
+        time.sleep(0.1)
+    workers = psutil.Process(process.pid).children(recursive=True)
+    assert workers
+    return workers
+
+
+def test_interrupt_stops_workers_and_keeps_chunks(tmp_path: Path) -> None:
+    psutil = pytest.importorskip("psutil")
+    study = write_study(tmp_path / "study.yaml", seed=4)
+    db = tmp_path / "pop.duckdb"
+    process = start_slow_sweep(study, db)
+    try:
+        workers = wait_for_workers(process, db)
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the whole group
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 130, stderr
+    assert "interrupted; rerun the same command to resume" in stderr
+    _, alive = psutil.wait_procs(workers, timeout=30)
+    assert not alive
+    store = PopulationStore(db)
+    table = store.table(columns=["status", "reason"])
+    assert 0 < len(table) < N
+    assert not table["reason"].astype(str).str.contains("Interrupt").any()
+    assert not (db.parent / "pop.duckdb.lock").exists()
+
+
+def test_workers_exit_when_sweep_process_killed(tmp_path: Path) -> None:
+    psutil = pytest.importorskip("psutil")
+    study = write_study(tmp_path / "study.yaml", seed=5)
+    db = tmp_path / "pop.duckdb"
+    process = start_slow_sweep(study, db)
+    try:
+        workers = wait_for_workers(process, db)
+        process.kill()  # the main process only, not its workers
+        process.wait(timeout=30)
+        _, alive = psutil.wait_procs(workers, timeout=30)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    assert not alive
+
+
+def test_query_json_keeps_full_precision(tmp_path: Path) -> None:
+    store = PopulationStore(tmp_path / "pop.duckdb")
+    store.open_run(
+        run_record(
+            quadratic_model(),
+            make_design(quadratic_model().space, "uniform", seed=0, n=4),
+            seed=0,
+        )
+    )
+    result = run("query", store.path, "SELECT 1/3 AS third, NULL AS nothing", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [{"third": 1 / 3, "nothing": None}]
+    empty = run("query", store.path, " ")
+    assert empty.returncode == 2
+    assert "query is empty" in empty.stderr

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,7 @@ from redundancy.errors import InputError
 from redundancy.execution import ExecutionReport, SweepConfig, run_design
 from redundancy.models.base import Model
 from redundancy.sampling import SAMPLING_STAGE, Design
+from redundancy.sampling.factory import check_design_size
 from redundancy.seeding import stage_seed
 from redundancy.store import PopulationStore, RunRecord, git_commit, package_versions
 
@@ -92,9 +95,62 @@ def _design_from(
                 f"the design's parameters {spec.space.names} differ from the "
                 f"parameters of model {model.name!r}: {model.space.names}"
             )
-        return spec, None
+        return check_design_size(spec), None
     config = spec if isinstance(spec, SweepConfig) else SweepConfig(**spec)
     return config.design(model.space, seed), config
+
+
+def _pid_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def _sweep_lock(db_path: Path) -> Iterator[None]:
+    """Hold ``DB.lock`` (it contains this process's id) while a sweep runs.
+
+    A second sweep of the same database would simulate the same missing rows
+    again, so it is rejected while the process named in the lock file runs. A
+    lock file left by a process that no longer exists is replaced.
+
+    NOTE: a stale lock whose process id has been reused by an unrelated
+    process still blocks; deleting the file releases it.
+
+    Raises:
+        InputError: if another running process holds the lock.
+    """
+    lock = db_path.with_name(db_path.name + ".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            break
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text().strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if pid > 0 and pid != os.getpid() and _pid_running(pid):
+                raise InputError(
+                    f"another sweep (process {pid}) is writing to {db_path}; wait "
+                    f"for it to finish or stop it, then rerun (if no process {pid} "
+                    f"is a sweep, delete {lock})"
+                ) from None
+            logger.warning("removing the stale sweep lock %s (process %d)", lock, pid)
+            lock.unlink(missing_ok=True)
+    else:
+        raise InputError(f"could not create the sweep lock {lock}; delete it and rerun")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(f"{os.getpid()}\n")
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
 
 
 def run_record(
@@ -130,6 +186,21 @@ def run_record(
         package_versions=package_versions(),
         git_commit=git_commit(),
     )
+
+
+def _prepare_model(model: Model, design: Design, sample_id: int) -> None:
+    """Simulate one row in this process before the workers start.
+
+    A model with Numba kernels compiles them on first use and caches them on
+    disk, so the workers load the compiled kernels instead of each compiling
+    them again. The row is simulated again, and stored, by the sweep.
+    """
+    logger.info(
+        "preparing model %s (the first run compiles its kernels, which can take "
+        "a few minutes; later runs load them from the cache)",
+        model.name,
+    )
+    model.simulate(design.rows(sample_id, sample_id + 1))
 
 
 def run_sweep(
@@ -181,8 +252,9 @@ def run_sweep(
         A :class:`SweepSummary`.
 
     Raises:
-        InputError: for an invalid sampler specification, or a database that
-            holds a different study while ``append`` is False.
+        InputError: for an invalid or too large sampler specification, a
+            database that holds a different study while ``append`` is False,
+            or a database another running sweep is writing to.
 
     References:
         Prinz, A. A., Billimoria, C. P. & Marder, E. (2003). Alternative to
@@ -196,73 +268,76 @@ def run_sweep(
         workers = config.workers if workers is None else workers
         scheduler = config.scheduler if scheduler is None else scheduler
         chunk_size = config.chunk_size if chunk_size is None else chunk_size
-    store = PopulationStore(db_path, timeout_s=timeout_s)
-    record = run_record(
-        model, design, seed=seed, study_text=study_text, study_name=study_name
-    )
-    run_id, resumed = store.open_run(record, append=append)
-    stored = store.stored_ids(run_id)
-    done = np.zeros(design.size, dtype=bool)
-    done[stored] = True
-    missing = np.flatnonzero(~done)
-    summary = SweepSummary(
-        run_id=run_id,
-        db_path=Path(db_path),
-        resumed=resumed,
-        n_total=design.size,
-        n_stored_before=len(stored),
-    )
-    del stored, done
-    logger.info(
-        "sweep %s run %d in %s: model %s (hash %s), %s design of %d parameter "
-        "sets, %d stored before",
-        "resumes" if resumed else "starts",
-        run_id,
-        db_path,
-        model.name,
-        record.model_hash,
-        design.sampler,
-        design.size,
-        summary.n_stored_before,
-    )
-    status = "incomplete"
-    report = ExecutionReport()
-    try:
-        run_design(
-            model,
-            design,
-            lambda rows: store.write_rows(run_id, rows),
-            missing=missing,
-            workers=workers,
-            scheduler=scheduler,
-            chunk_size=chunk_size,
-            show_progress=show_progress,
-            label=f"sweep run {run_id}",
-            report=report,
+    with _sweep_lock(Path(db_path)):
+        store = PopulationStore(db_path, timeout_s=timeout_s)
+        record = run_record(
+            model, design, seed=seed, study_text=study_text, study_name=study_name
         )
-    finally:
-        summary.n_simulated = report.n_simulated
-        summary.status_counts = dict(report.status_counts)
-        summary.failed_chunks = report.failed_chunks
-        summary.simulation_s = report.simulation_s
-        summary.backend = report.backend
-        if summary.complete:
-            status = "finished"
-        for reason, count in report.reasons.most_common(5):
-            logger.info("  %d simulations not ok: %s", count, reason)
-        summary.elapsed_s = time.perf_counter() - started
-        store.set_run_status(run_id, status)
+        run_id, resumed = store.open_run(record, append=append)
+        stored = store.stored_ids(run_id)
+        done = np.zeros(design.size, dtype=bool)
+        done[stored] = True
+        missing = np.flatnonzero(~done)
+        summary = SweepSummary(
+            run_id=run_id,
+            db_path=Path(db_path),
+            resumed=resumed,
+            n_total=design.size,
+            n_stored_before=len(stored),
+        )
+        del stored, done
         logger.info(
-            "sweep run %d %s: %d of %d parameter sets stored, %d simulated now "
-            "(%s) in %.1f s, %d failed chunk(s)",
+            "sweep %s run %d in %s: model %s (hash %s), %s design of %d parameter "
+            "sets, %d stored before",
+            "resumes" if resumed else "starts",
             run_id,
-            "finished" if status == "finished" else "stopped before the end",
-            summary.n_stored_before + summary.n_simulated,
-            summary.n_total,
-            summary.n_simulated,
-            ", ".join(f"{n} {s}" for s, n in sorted(summary.status_counts.items()))
-            or "none",
-            summary.elapsed_s,
-            len(summary.failed_chunks),
+            db_path,
+            model.name,
+            record.model_hash,
+            design.sampler,
+            design.size,
+            summary.n_stored_before,
         )
+        status = "incomplete"
+        report = ExecutionReport()
+        if len(missing) and (scheduler is not None or workers != 0):
+            _prepare_model(model, design, int(missing[0]))
+        try:
+            run_design(
+                model,
+                design,
+                lambda rows: store.write_rows(run_id, rows),
+                missing=missing,
+                workers=workers,
+                scheduler=scheduler,
+                chunk_size=chunk_size,
+                show_progress=show_progress,
+                label=f"sweep run {run_id}",
+                report=report,
+            )
+        finally:
+            summary.n_simulated = report.n_simulated
+            summary.status_counts = dict(report.status_counts)
+            summary.failed_chunks = report.failed_chunks
+            summary.simulation_s = report.simulation_s
+            summary.backend = report.backend
+            if summary.complete:
+                status = "finished"
+            for reason, count in report.reasons.most_common(5):
+                logger.info("  %d simulations not ok: %s", count, reason)
+            summary.elapsed_s = time.perf_counter() - started
+            store.set_run_status(run_id, status)
+            logger.info(
+                "sweep run %d %s: %d of %d parameter sets stored, %d simulated now "
+                "(%s) in %.1f s, %d failed chunk(s)",
+                run_id,
+                "finished" if status == "finished" else "stopped before the end",
+                summary.n_stored_before + summary.n_simulated,
+                summary.n_total,
+                summary.n_simulated,
+                ", ".join(f"{n} {s}" for s, n in sorted(summary.status_counts.items()))
+                or "none",
+                summary.elapsed_s,
+                len(summary.failed_chunks),
+            )
     return summary

@@ -178,10 +178,12 @@ def check_point(space: Any, point: Mapping[str, float], option: str) -> None:
     Raises:
         InputError: naming the parameter, its value and its bounds.
     """
-    if not point:
+    # Unknown names are reported, with the known ones, by the analysis itself.
+    known = {name: value for name, value in point.items() if name in space.names}
+    if not known:
         return
     try:
-        space.validate(space.to_array(dict(point)))
+        space.validate(space.to_array(known))
     except ValueError as error:
         message = re.sub(r"^row \d+: ", "", str(error))
         raise InputError(f"{option} {message}") from None

@@ -29,7 +29,10 @@ def _report(summary: dict, out: Path) -> None:
             f"(run {sweep['run_id']}, {sweep['n_simulated']} simulated now)"
         )
     for name, result in summary.get("analyses", {}).items():
-        typer.echo(f"analysis {name}: {result['files']['json']}")
+        if "error" in result:
+            typer.echo(f"analysis {name}: failed: {result['error']}")
+        else:
+            typer.echo(f"analysis {name}: {result['files']['json']}")
     typer.echo(f"summary: {out / 'summary.json'}")
     typer.echo(f"report:  {out / 'report.html'}")
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from redundancy.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["query_command", "register", "sweep_command"]
 
@@ -88,6 +93,24 @@ def sweep_command(
         )
 
 
+def _json_value(value: object) -> object:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+def _records_json(frame: pd.DataFrame) -> str:
+    """Return ``frame`` as a JSON list of row objects; NaN and NULL become null.
+
+    Floats keep every digit (the shortest text that reads back to the same
+    float), unlike ``DataFrame.to_json``, which rounds to 10 digits by default.
+    """
+    cells = frame.astype(object).where(frame.notna(), None)
+    return json.dumps(cells.to_dict(orient="records"), indent=1, default=_json_value)
+
+
 def query_command(
     db: Path = typer.Argument(..., metavar="DB", help="Population database file."),
     sql: str = typer.Argument(
@@ -124,7 +147,7 @@ def query_command(
     if as_csv:
         frame.to_csv(sys.stdout, index=False)
     elif as_json:
-        typer.echo(frame.to_json(orient="records", date_format="iso", indent=1))
+        typer.echo(_records_json(frame))
     elif frame.empty:
         typer.echo(f"(no rows; columns: {', '.join(map(str, frame.columns))})")
     else:

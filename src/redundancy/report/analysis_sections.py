@@ -80,6 +80,8 @@ def analysis_sections(summary: dict[str, Any], out_dir: Path) -> list[Section]:
         entry = summary[name]
         title, text = _DESCRIPTIONS.get(name, (name, ""))
         section = Section(title, paragraphs=[text] if text else [])
+        if isinstance(entry, dict) and "error" in entry:
+            section.notes.append(f"This analysis failed: {entry['error']}")
         files = entry.get("files", {}) if isinstance(entry, dict) else {}
         csv = files.get("csv")
         if csv and Path(csv).exists():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -114,7 +115,8 @@ class GridDesign(Design):
 
     @property
     def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
+        # Python integers: a product of many level counts overflows int64.
+        return math.prod(self.shape)
 
     def _unit_rows(self, start: int, stop: int) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError("a grid works in natural units")

@@ -33,7 +33,7 @@ class DatabaseLockedError(TimeoutError):
 
 @contextmanager
 def connect(
-    path: Path, *, read_only: bool, timeout_s: float
+    path: Path, *, read_only: bool, timeout_s: float, external_access: bool = True
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open ``path``, retrying while another process holds its lock, then close it.
 
@@ -41,6 +41,9 @@ def connect(
         path: the database file.
         read_only: open without write access; the file must exist.
         timeout_s: how long to keep retrying a locked file, in seconds.
+        external_access: allow SQL that reads or writes other files (COPY,
+            read_csv, ATTACH); False sets DuckDB's ``enable_external_access``
+            off for this connection.
 
     Raises:
         FileNotFoundError: for a read-only open of a missing file.
@@ -54,9 +57,10 @@ def connect(
     start = time.monotonic()
     delay = _FIRST_DELAY_S
     next_warning = _WARN_EVERY_S
+    config = {} if external_access else {"enable_external_access": False}
     while True:
         try:
-            connection = duckdb.connect(str(path), read_only=read_only)
+            connection = duckdb.connect(str(path), read_only=read_only, config=config)
             break
         except duckdb.IOException as error:
             if "lock" not in str(error).lower():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -56,6 +57,15 @@ class PopulationStore:
     """
 
     def __init__(self, path: str | Path, *, timeout_s: float = 60.0) -> None:
+        if (
+            not isinstance(timeout_s, (int, float))
+            or not math.isfinite(timeout_s)
+            or (timeout_s <= 0)
+        ):
+            raise InputError(
+                f"the database timeout must be a positive number of seconds, got "
+                f"{timeout_s!r}"
+            )
         self.path = Path(path)
         self.timeout_s = float(timeout_s)
 
@@ -75,9 +85,32 @@ class PopulationStore:
             sql: a DuckDB SQL query over the tables ``runs`` and
                 ``simulations`` (see :mod:`redundancy.store.schema`).
             parameters: values for ``?`` placeholders in ``sql``.
+
+        The connection cannot read or write files other than the database
+        (DuckDB's ``enable_external_access`` is off), so ``COPY ... TO`` fails.
+
+        Raises:
+            InputError: for an empty query, or a statement without a result
+                table.
         """
-        with self._read() as connection:
-            return connection.execute(sql, parameters or []).df()
+        if not sql.strip():
+            raise InputError(
+                "the SQL query is empty; give a statement such as "
+                "'SELECT status, count(*) FROM simulations GROUP BY status'"
+            )
+        with connect(
+            self.path,
+            read_only=True,
+            timeout_s=self.timeout_s,
+            external_access=False,
+        ) as connection:
+            result = connection.execute(sql, parameters or [])
+            if result is None or result.description is None:
+                raise InputError(
+                    f"the SQL statement {sql.strip()[:80]!r} returned no result "
+                    "table; give a query such as 'SELECT * FROM runs'"
+                )
+            return result.df()
 
     def runs(self) -> pd.DataFrame:
         """Return one row per run, ordered by ``run_id``."""

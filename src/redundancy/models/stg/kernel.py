@@ -35,6 +35,7 @@ References:
 
 from __future__ import annotations
 
+import logging
 import math
 
 import numpy as np
@@ -56,7 +57,9 @@ from redundancy.models.stg.step import (
     step,
 )
 
-__all__ = ["LANES", "N_CELL_STATES", "integrate"]
+__all__ = ["LANES", "N_CELL_STATES", "announce_compile", "integrate"]
+
+logger = logging.getLogger(__name__)
 
 _V_LIMIT_MV = 300.0
 _CA_LIMIT_UM = 1e6
@@ -359,3 +362,37 @@ def integrate(
                     last = plateau_counts[run, c] - 1
                     if last < plateaus.shape[2]:
                         plateaus[run, c, last, 1] = window
+
+
+_compile_announced = False
+
+
+def _kernel_in_cache() -> bool | None:
+    """Return whether the integrator is loaded or cached, or None if unknown."""
+    if integrate.signatures:
+        return True
+    # NOTE: reads private attributes of Numba's FunctionCache (checked with
+    # Numba 0.68). The index is empty when the source stamp of kernel.py no
+    # longer matches, but edits of the modules it imports go unnoticed.
+    try:
+        return bool(integrate._cache._cache_file._load_index())
+    except Exception:  # any failure of the private API means "unknown"
+        return None
+
+
+def announce_compile() -> None:
+    """Log once per process, before the first kernel call, that it may compile."""
+    global _compile_announced
+    if _compile_announced:
+        return
+    _compile_announced = True
+    cached = _kernel_in_cache()
+    if cached:
+        logger.debug("loading the STG kernels from the Numba cache")
+        return
+    level = logging.INFO if cached is False else logging.DEBUG
+    logger.log(
+        level,
+        "compiling the STG kernels; the first run takes a few minutes and later "
+        "runs load them from the cache",
+    )

@@ -76,8 +76,11 @@ def check_shapes(
     ok &= gsyn.shape[0] == n and rates.shape[0] == _N_LOOKUP
     ok &= table.shape[0] == 2 and table.shape[1] >= 2
     ok &= table.shape[2] == 4 * _N_LOOKUP
-    for counts in (spike_counts, plateau_counts, v_min, v_max, ca_mean):
-        ok &= counts.shape[0] == n and counts.shape[1] == cells
+    ok &= spike_counts.shape[0] == n and spike_counts.shape[1] == cells
+    ok &= plateau_counts.shape[0] == n and plateau_counts.shape[1] == cells
+    ok &= v_min.shape[0] == n and v_min.shape[1] == cells
+    ok &= v_max.shape[0] == n and v_max.shape[1] == cells
+    ok &= ca_mean.shape[0] == n and ca_mean.shape[1] == cells
     ok &= spike_times.shape[0] == n and spike_times.shape[1] == cells
     ok &= plateaus.shape[0] == n and plateaus.shape[1] == cells
     ok &= plateaus.shape[3] == 2 and diverged.shape[0] == n

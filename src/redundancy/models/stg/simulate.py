@@ -23,7 +23,7 @@ import numpy as np
 
 from redundancy.errors import InputError
 from redundancy.models.stg import currents, temperature
-from redundancy.models.stg.kernel import integrate
+from redundancy.models.stg.kernel import announce_compile, integrate
 from redundancy.models.stg.recording import NETWORK_CELLS, SpikeRecord
 
 __all__ = [
@@ -282,6 +282,7 @@ def run_batch(
     else:
         gsyn = np.zeros((n, 0))
 
+    announce_compile()
     for temp in np.unique(temps):
         rows = np.flatnonzero(temps == temp)
         rates = temperature.rate_factors(temp, settings.q10)

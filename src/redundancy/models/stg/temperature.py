@@ -43,8 +43,8 @@ __all__ = [
 #: Temperature at which all Q10 factors are 1, in degC.
 REFERENCE_TEMPERATURE_DEGC = 10.0
 #: Accepted simulation temperatures in degC. Alonso & Marder (2020) fitted
-#: the network at 10 to 25 degC and required it to fail by 35 degC. Outside
-#: a few degrees of that span a single Q10 per process is an extrapolation.
+#: the network at 10 to 25 degC and required it to fail by 35 degC. This
+#: range adds a margin around that span, where the Q10 scaling is extrapolated.
 TEMPERATURE_RANGE_DEGC = (0.0, 40.0)
 
 _TAU_M_Q10 = {
@@ -93,7 +93,7 @@ def check_temperature(temperature_degc: float | np.ndarray, name: str) -> None:
     bad = ~((values >= low) & (values <= high))
     if bad.any():
         raise InputError(
-            f"{name}={values[bad][0]!r} degC is outside the accepted range "
+            f"{name}={float(values[bad][0])!r} degC is outside the accepted range "
             f"{low:g} to {high:g} degC of the Q10 temperature scaling; "
             "use a temperature in that range"
         )
