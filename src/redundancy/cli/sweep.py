@@ -42,7 +42,7 @@ def sweep_command(
     append: bool = typer.Option(
         False,
         "--append",
-        help="Add this study as a new run to a database that holds another study.",
+        help="Add this study as a new run to a database that contains another study.",
     ),
     chunk_size: int = typer.Option(
         None,
@@ -126,13 +126,13 @@ def query_command(
     timeout_s: float = typer.Option(
         60.0,
         "--timeout",
-        help="Seconds to wait while a running sweep holds the database file.",
+        help="Seconds to wait while a running sweep has the database file locked.",
     ),
 ) -> None:
     """Run a read-only SQL query on a population database and print the result.
 
     The query may run while a sweep writes to the same file: it waits for the
-    current chunk's transaction and sees every chunk committed before it.
+    current chunk's transaction and reads every chunk committed before it.
     """
     import duckdb
 

@@ -39,7 +39,7 @@ class PopulationStore:
     Reading methods return pandas DataFrames. Every call opens the file for
     that call only, so several processes can read while a sweep writes: a
     reader that finds the file locked by the writer's current transaction
-    waits and retries (see :mod:`redundancy.store.connection`), and sees every
+    waits and retries (see :mod:`redundancy.store.connection`), and reads every
     chunk committed before its query began.
 
     Args:
@@ -232,14 +232,14 @@ class PopulationStore:
 
         Args:
             record: the run's description.
-            append: allow a new run in a database that already holds a
+            append: allow a new run in a database that already contains a
                 different study.
 
         Returns:
             ``(run_id, resumed)``; ``resumed`` is True for an existing run.
 
         Raises:
-            InputError: if the database holds a different study and ``append``
+            InputError: if the database contains a different study and ``append``
                 is False, or a parameter or readout takes a reserved column
                 name.
         """
@@ -306,7 +306,7 @@ class PopulationStore:
         if not differences:
             differences.append("design (varying parameters, levels or bounds)")
         return (
-            f"population database {str(self.path)!r} holds run {int(last['run_id'])} "
+            f"population database {str(self.path)!r} contains run {int(last['run_id'])} "
             f"of another study ({'; '.join(differences)}). Use a new --db file, or "
             "pass --append to add this study as a new run"
         )
@@ -321,7 +321,7 @@ class PopulationStore:
 
         Returns:
             The number of rows inserted. Rows whose ``sample_id`` the run
-            already holds are skipped, so every parameter set is stored once.
+            already contains are skipped, so every parameter set is stored once.
         """
         if frame.empty:
             return 0
