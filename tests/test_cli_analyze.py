@@ -242,7 +242,8 @@ def test_chosen_zero_readout_names_cli_option(workdir, command):
     result = _run(workdir, command, "zeromodel:make", "--readout", "spike")
     assert result.returncode == 2
     assert "--readout NAME" in result.stderr
-    assert "readouts=" not in result.stderr and "readout_scale=" not in result.stderr
+    assert "readouts=" not in result.stderr
+    assert "readout_scale=" not in result.stderr
     chosen = _run(workdir, command, "zeromodel:make", "--readout", "product")
     assert chosen.returncode == 0, chosen.stderr
 

@@ -115,6 +115,7 @@ def test_failing_analysis_does_not_stop_the_others(tmp_path) -> None:
         warnings.simplefilter("error", RuntimeWarning)
         summary = run_analyses(config, model, table, tmp_path, seed=0)
     assert "correlations need at least" in summary["correlations"]["error"]
-    assert "files" in summary["good_set"] and "files" in summary["islands"]
+    assert "files" in summary["good_set"]
+    assert "files" in summary["islands"]
     assert "error" not in summary["redundancy"]
     assert summary["good_set"]["n_good"] == 0

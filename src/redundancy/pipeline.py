@@ -60,7 +60,7 @@ def run_study(
             is resumed.
         workers: worker processes of the sweep; all cores by default.
         scheduler: Dask scheduler address, or ``"local"`` for a LocalCluster.
-        append: store the sweep as a new run in a database that holds another
+        append: store the sweep as a new run in a database that contains another
             study's run.
         show_progress: show progress bars; None uses the process default.
 

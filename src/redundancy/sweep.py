@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class SweepSummary:
-    """What a call of :func:`run_sweep` did.
+    """Outcome of one call of :func:`run_sweep`.
 
     Attributes:
         run_id: the run in the database.

@@ -124,7 +124,7 @@ class IslandsConfig(BaseModel):
     ``method`` is ``grid`` for a grid sweep, ``dbscan`` or ``hdbscan`` for a
     random one. With ``connect: true`` the centroids of every pair of islands
     are joined by :func:`~redundancy.analysis.solutions.connect_islands`,
-    which tells separate islands from one connected set.
+    which distinguishes separate islands from one connected set.
     """
 
     model_config = _FORBID

@@ -1,6 +1,6 @@
 """The Fisher information result: the matrix, its spectrum and uncertainties.
 
-:class:`FisherInformation` holds the matrix F = Jᵀ Σ⁻¹ J computed by
+:class:`FisherInformation` contains the matrix F = Jᵀ Σ⁻¹ J computed by
 :func:`redundancy.analysis.fisher.fisher_information`, its eigen-analysis and
 the per-parameter uncertainties derived from it, with a spectrum plot.
 

@@ -4,7 +4,7 @@ A landscape answers the E/I question of Antoine et al. (2019) in two
 dimensions: which combinations of two components give the same function as
 the wild type. The contour of the readout through the reference (wild-type)
 point is the set of functionally equivalent states; a group's signed distance
-from it says how far its function has moved.
+from it measures how far its function has moved.
 
 References:
     Mizusaki BEP, O'Donnell C (2021). Neural circuit function redundancy in
@@ -108,9 +108,9 @@ class Landscape:
         """Return the contour point nearest ``point`` and the Euclidean distance.
 
         With ``normalise`` the distance is measured in axis units divided by
-        each axis's span, so parameters with different units count equally;
-        without it, in the axes' own units, which needs both axes in the same
-        unit. Only the part of the contour inside the grid is searched.
+        each axis's span, so parameters with different units count equally.
+        Without it the distance is in the axes' own units, which needs both
+        axes in the same unit. Only the part of the contour inside the grid is searched.
         Returns ``(None, nan)`` when the contour does not cross the grid.
         """
         lines = self.contour(level)

@@ -47,7 +47,7 @@ __all__ = ["FAILED_MARGIN", "CriterionLike", "criterion_margin", "margin_functio
 #: Margin given to failed simulations and non-finite margins.
 FAILED_MARGIN = -1.0e6
 
-#: What the path and width analyses accept as a criterion.
+#: Criterion types accepted by the path and width analyses.
 CriterionLike = (
     CriterionBase | Mapping[str, Any] | str | Callable[[pd.DataFrame], np.ndarray]
 )

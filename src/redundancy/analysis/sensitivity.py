@@ -9,7 +9,7 @@ every point of a product design, and the good set is not a product set, so a
 restricted distribution cannot be sampled with it. With ``within=criterion``
 the output analysed is therefore the readout multiplied by the good-set
 indicator, y·1[good] (0 outside the good set), and an extra output ``good``,
-the indicator itself, is analysed too. Its indices say which parameters decide
+the indicator itself, is analysed too. Its indices show which parameters decide
 membership of the good set, a variance-based form of Monte Carlo filtering
 (splitting a sample into behavioural and non-behavioural runs). The indices
 of y·1[good] mix how the readout varies inside the set with where the set's

@@ -45,7 +45,7 @@ class TableSpace:
 
     @property
     def labels(self) -> list[str]:
-        """Axis labels such as ``g_na (mS/cm^2)``; log parameters say so."""
+        """Axis labels such as ``g_na (mS/cm^2)``; log parameters are marked as such."""
         labels = []
         for name, unit, log in zip(self.names, self.units, self.is_log, strict=True):
             label = name if unit == "1" else f"{name} ({unit})"

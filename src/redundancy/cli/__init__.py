@@ -39,7 +39,12 @@ def _configure(
     from redundancy.progress import set_progress_default
 
     state.debug = debug
-    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    if verbose:
+        level = logging.DEBUG
+    elif quiet:
+        level = logging.WARNING
+    else:
+        level = logging.INFO
     logging.basicConfig(
         level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )

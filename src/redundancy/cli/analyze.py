@@ -104,7 +104,7 @@ def load_table(path: Path, run_id: int | None) -> tuple[Any, list[str] | None, A
         if run_id is None:
             runs = store.runs()
             if runs.empty:
-                raise InputError(f"database {str(path)!r} holds no runs")
+                raise InputError(f"database {str(path)!r} contains no runs")
             run_id = int(runs["run_id"].iloc[-1])
         record = store.run(run_id)
         table = store.table(run_id).set_index("sample_id").drop(columns="run_id")

@@ -1,6 +1,6 @@
 """Run the rows of a design through a model, chunk by chunk: :func:`run_design`.
 
-The engine knows nothing of storage: it hands each finished chunk to a
+The engine does no storage: it hands each finished chunk to a
 ``write`` callable in the calling process, which
 :func:`redundancy.sweep.run_sweep` points at the population database.
 """
@@ -34,7 +34,7 @@ _MAX_CHUNK = 50_000
 
 @dataclass
 class ExecutionReport:
-    """What :func:`run_design` did.
+    """Outcome of one call of :func:`run_design`.
 
     Attributes:
         n_simulated: parameter sets simulated and handed to ``write``.

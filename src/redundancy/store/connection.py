@@ -4,7 +4,7 @@ DuckDB lets one process open a database file for writing, or any number of
 processes open it read-only, but not both at once. The population store
 therefore never keeps a connection open: the sweep's writer opens the file for
 one transaction per chunk and closes it, and every read opens a read-only
-connection for one query. Whoever finds the file locked waits and retries with
+connection for one query. A connection that finds the file locked waits and retries with
 a growing delay, up to a timeout.
 """
 

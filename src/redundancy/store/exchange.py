@@ -69,7 +69,7 @@ def import_parquet(folder: Path, database: Path, *, timeout_s: float) -> dict[in
 
     Raises:
         FileNotFoundError: if a file of the export is missing.
-        InputError: if the database already holds a run with the same model
+        InputError: if the database already contains a run with the same model
             hash and design hash as an imported run.
     """
     runs_path = folder / "runs.parquet"
@@ -93,7 +93,7 @@ def import_parquet(folder: Path, database: Path, *, timeout_s: float) -> dict[in
         ).fetchall()
         if duplicates:
             raise InputError(
-                f"{str(database)!r} already holds run {duplicates[0][0]} with the "
+                f"{str(database)!r} already contains run {duplicates[0][0]} with the "
                 "same model and design as a run of this export; import into "
                 "another database file"
             )

@@ -134,7 +134,7 @@ def neuron_features(
         :data:`NEURON_READOUTS` and status ``"ok"``, ``"undefined"`` or
         ``"failed"`` (see the module documentation). An irregular cell with
         a burst period but fewer than ``min_bursts`` complete bursts keeps
-        status ``"ok"``, and its reason says that the window is too short to
+        status ``"ok"``, and its reason states that the window is too short to
         call it bursting.
 
     Raises:
