@@ -9,12 +9,15 @@ grid of the eight maximal conductances of ``stg_neuron`` and prints:
   threads as the sweep has workers, with no pickling and no storage);
 - database size per million rows;
 - resident memory of the sweep (main process plus workers) at several points,
-  which must stay flat as the sweep grows.
+  which must stay flat as the sweep grows;
+- with early stop on (the default here), how many of the first
+  ``--check-rows`` rows stopped early and how many differ from full runs.
 
 Usage::
 
     .venv/bin/python benchmarks/sweep.py [--fraction 0.001] [--workers N]
     .venv/bin/python benchmarks/sweep.py --scheme exp_midpoint --dt-ms 0.05
+    .venv/bin/python benchmarks/sweep.py --no-early-stop
     .venv/bin/python benchmarks/sweep.py --model function --fraction 0.05
 
 ``--model function`` replaces the STG neuron with a cheap FunctionModel with
@@ -111,6 +114,27 @@ def direct_seconds(model: Model, values: np.ndarray, workers: int) -> float:
     return time.perf_counter() - start
 
 
+def early_stop_agreement(model: Model, values: np.ndarray) -> tuple[int, float]:
+    """Compare early-stopped runs with full runs of the same rows.
+
+    Returns the number of rows whose activity class differs or whose firing
+    rate, burst period, duty cycle or mean calcium differs by more than 1 %,
+    and the fraction of rows that stopped early.
+    """
+    settings = {k: v for k, v in model.settings().items() if k != "early_stop"}
+    full_model = get_model(model.name, **{**settings, "early_stop": False})
+    full = full_model.simulate(values)
+    early = model.simulate(values)
+    stopped = np.isfinite(model.record(values).stopped_ms).mean()
+    differ = full["activity"].to_numpy() != early["activity"].to_numpy()
+    for name in ("firing_rate_hz", "burst_period_ms", "duty_cycle", "ca_mean_um"):
+        a = full[name].to_numpy(float)
+        b = early[name].to_numpy(float)
+        same = (np.isnan(a) & np.isnan(b)) | np.isclose(a, b, rtol=0.01, atol=0.0)
+        differ |= ~same
+    return int(differ.sum()), float(stopped)
+
+
 class MemoryMonitor(threading.Thread):
     """Samples the resident memory of this process and its children."""
 
@@ -152,13 +176,34 @@ def main() -> None:
         help="STG integration scheme: exp_euler or exp_midpoint",
     )
     parser.add_argument("--dt-ms", type=float, default=0.025, help="STG time step (ms)")
+    parser.add_argument(
+        "--early-stop",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="stop STG runs once silent or periodic (default on; "
+        "--no-early-stop runs every model for the full window)",
+    )
+    parser.add_argument(
+        "--check-rows",
+        type=int,
+        default=1000,
+        help="rows run both with and without early stop to compare readouts",
+    )
     args = parser.parse_args()
 
     if args.model == "function":
         model = cheap_model()
     else:
-        model = get_model(args.model, scheme=args.scheme, dt_ms=args.dt_ms)
-        print(f"integration: {args.scheme} at dt {args.dt_ms} ms, {model.settings()}")
+        model = get_model(
+            args.model,
+            scheme=args.scheme,
+            dt_ms=args.dt_ms,
+            early_stop=args.early_stop,
+        )
+        print(
+            f"integration: {args.scheme} at dt {args.dt_ms} ms, early stop "
+            f"{'on' if args.early_stop else 'off'}, {model.settings()}"
+        )
     grid = GridDesign(model.space, LEVELS)
     count = max(2 * args.workers, round(args.fraction * grid.size))
     design = GridFraction(grid, count, seed=0)
@@ -209,6 +254,15 @@ def main() -> None:
         f"extrapolated full grid: {grid.size / rate / 3600:.2f} h, "
         f"{size_mb * grid.size / count / 1024:.2f} GiB"
     )
+    if args.model != "function" and args.early_stop and args.check_rows > 0:
+        rows = design.rows(0, min(args.check_rows, count))
+        differ, stopped = early_stop_agreement(model, rows)
+        print(
+            f"early stop: {stopped:.0%} of {len(rows)} checked rows stopped early; "
+            f"{differ} of the {len(rows)} differ from the full run in activity, or "
+            "by more than 1 % in firing rate, burst period, duty cycle or mean "
+            "calcium"
+        )
     samples = np.array(monitor.samples)
     print("resident memory (MiB) at fractions of the sweep's wall time:")
     for quarter in (0.25, 0.5, 0.75, 1.0):

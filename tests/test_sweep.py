@@ -153,6 +153,24 @@ def test_worker_crash_recorded(tmp_path: Path, monkeypatch) -> None:
     assert summary.failed_chunks == [(2, 2, WORKER_DIED)]
 
 
+def test_resume_retries_failed_chunks(tmp_path: Path, monkeypatch) -> None:
+    model = quadratic_model()
+    config = {"sampler": "grid", "levels": {"x": [0.1, 0.5, 0.85, 0.2]}}
+    db = tmp_path / "pop.duckdb"
+    monkeypatch.setenv(CRASH_ENV, "0.8")
+    run_sweep(model, config, db, workers=2, chunk_size=1, show_progress=False)
+    monkeypatch.delenv(CRASH_ENV)
+    summary = run_sweep(model, config, db, workers=2, chunk_size=1, show_progress=False)
+    assert summary.resumed
+    assert summary.n_stored_before == 3
+    assert summary.n_simulated == 1
+    table = PopulationStore(db).table(run_id=summary.run_id)
+    assert table["status"].tolist() == ["ok", "ok", "ok", "ok"]
+    values = table[["x", "y", "g"]].to_numpy(float)[2:3]
+    direct = model.simulate(values)
+    assert table["square_mv"].iloc[2] == pytest.approx(direct["square_mv"].iloc[0])
+
+
 def test_second_sweep_of_same_database_rejected(tmp_path: Path) -> None:
     import subprocess
     import sys

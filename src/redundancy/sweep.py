@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from redundancy.errors import InputError
-from redundancy.execution import ExecutionReport, SweepConfig, run_design
+from redundancy.execution import CHUNK_FAILED, ExecutionReport, SweepConfig, run_design
 from redundancy.models.base import Model
 from redundancy.sampling import SAMPLING_STAGE, Design
 from redundancy.sampling.factory import check_design_size
@@ -224,7 +224,10 @@ def run_sweep(
     only the sample ids not yet stored are simulated. Each chunk's rows are
     committed in one transaction, and ``(run_id, sample_id)`` is the primary
     key, so a sweep killed at any moment (SIGKILL included) loses only the
-    chunks in flight and never stores a row twice.
+    chunks in flight and never stores a row twice. Rows of a chunk that
+    failed as a whole (reason starting with ``chunk failed``, e.g. after a
+    worker died) are deleted on resume and simulated again; rows of single
+    simulations that failed stay as they are.
 
     Args:
         model: the model; pickled to the workers, so a FunctionModel needs a
@@ -274,6 +277,16 @@ def run_sweep(
             model, design, seed=seed, study_text=study_text, study_name=study_name
         )
         run_id, resumed = store.open_run(record, append=append)
+        retried = store.delete_rows(run_id, CHUNK_FAILED) if resumed else []
+        if len(retried):
+            logger.info(
+                "run %d: simulating again %d parameter sets whose chunk failed "
+                "as a whole (sample_id %d to %d)",
+                run_id,
+                len(retried),
+                retried[0],
+                retried[-1],
+            )
         stored = store.stored_ids(run_id)
         done = np.zeros(design.size, dtype=bool)
         done[stored] = True

@@ -7,9 +7,10 @@ from redundancy.execution.backends import (
     make_backend,
 )
 from redundancy.execution.config import SweepConfig
-from redundancy.execution.engine import ExecutionReport, run_design
+from redundancy.execution.engine import CHUNK_FAILED, ExecutionReport, run_design
 
 __all__ = [
+    "CHUNK_FAILED",
     "DaskBackend",
     "InProcessBackend",
     "LocalPoolBackend",

@@ -22,9 +22,14 @@ from redundancy.models.base import STATUS_FAILED, STATUS_OK, Model
 from redundancy.progress import progress_bar
 from redundancy.sampling import Design
 
-__all__ = ["ExecutionReport", "run_design"]
+__all__ = ["CHUNK_FAILED", "ExecutionReport", "run_design"]
 
 logger = logging.getLogger(__name__)
+
+#: Start of the reason stored with every row of a chunk whose task failed as
+#: a whole (a worker died or the task could not run), followed by ": " and
+#: the error. A resumed sweep simulates such rows again.
+CHUNK_FAILED = "chunk failed"
 
 # Adaptive chunking: aim for chunks of about this many seconds of simulation.
 _TARGET_CHUNK_S = 2.0
@@ -104,7 +109,7 @@ def _rows_of(model: Model, outcome: Outcome) -> pd.DataFrame:
         for name in model.readout_names:
             frame[name] = np.nan
         frame["status"] = STATUS_FAILED
-        frame["reason"] = f"chunk failed: {outcome.error}"
+        frame["reason"] = f"{CHUNK_FAILED}: {outcome.error}"
     return frame
 
 

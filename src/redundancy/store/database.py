@@ -224,6 +224,24 @@ class PopulationStore:
 
     # Writing -------------------------------------------------------------------
 
+    def delete_rows(self, run_id: int, reason_prefix: str) -> np.ndarray:
+        """Delete a run's rows whose failure reason starts with ``reason_prefix``.
+
+        Returns:
+            The sorted ``sample_id`` values of the deleted rows (int64).
+        """
+        if not self.path.exists():
+            return np.empty(0, dtype=np.int64)
+        with self._write() as connection:
+            connection.execute("BEGIN TRANSACTION")
+            ids = connection.execute(
+                "DELETE FROM simulations WHERE run_id = ? AND starts_with(reason, ?) "
+                "RETURNING sample_id",
+                [int(run_id), reason_prefix],
+            ).fetchnumpy()["sample_id"]
+            connection.execute("COMMIT")
+        return np.sort(np.asarray(ids, dtype=np.int64))
+
     def open_run(self, record: RunRecord, *, append: bool = False) -> tuple[int, bool]:
         """Find the run that ``record`` continues, or add it as a new run.
 

@@ -1,16 +1,20 @@
 """Compiled batch integrator of STG cells and the pyloric network.
 
 One call integrates many parameter sets that share a temperature. Parameter
-sets are split into blocks of :data:`~redundancy.models.stg.step.LANES`,
-which run in parallel threads. Inside a block the time loop is outside and
-the loop over the block's parameter sets (lanes) inside, over a structure of
-arrays, so the arithmetic compiles to SIMD code (see
-:mod:`redundancy.models.stg.step`). Nothing is stored per time step except
-the events of :class:`~redundancy.models.stg.recording.SpikeRecord` and, on
-request, subsampled traces. A run whose state leaves the physical range is
-marked diverged and reset to rest so that it cannot disturb its block. The
-integrator compiles with fused multiply-add contraction and no other
-fast-math flag, which changes results only by rounding.
+sets are split into groups of ``group_runs`` runs, which run in parallel
+threads. A group runs in one block of :data:`~redundancy.models.stg.step.LANES`
+lanes: the time loop is outside and the loop over the lanes inside, over a
+structure of arrays, so the arithmetic compiles to SIMD code (see
+:mod:`redundancy.models.stg.step`). Each lane keeps its own step count, and
+when its run ends the lane starts the group's next run from the cold start,
+so runs that stop early (:mod:`redundancy.models.stg.settle`) free their lane
+at once. Nothing is stored per time step except the events of
+:class:`~redundancy.models.stg.recording.SpikeRecord` and, on request,
+subsampled traces. A run whose state leaves the physical range is marked
+diverged and its lane is freed. The integrator compiles with fused
+multiply-add contraction and no other fast-math flag, which changes results
+only by rounding. A run's results do not depend on the other runs of its
+batch.
 
 Schemes (``scheme`` argument):
 
@@ -41,19 +45,30 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from redundancy.models.stg.currents import CA_REST_UM
+from redundancy.models.stg.detect import detect_events
 from redundancy.models.stg.kernel_checks import check_shapes, check_wiring
-from redundancy.models.stg.recording import PLATEAU_THRESHOLD_MV, SPIKE_THRESHOLD_MV
+from redundancy.models.stg.lanes import (
+    clear_lane,
+    finish_lane,
+    load_lane,
+    restart_quiet,
+)
+from redundancy.models.stg.settle import (
+    HISTORY,
+    QUIET_MS,
+    RING,
+    cycle_spikes,
+    is_quiet,
+    note_spike,
+    stop_cycle,
+)
 from redundancy.models.stg.step import (
     LANES,
-    MAX_SYN_STATES,
-    MAX_SYNAPSES,
     N_CELL_STATES,
     N_WORK_ROWS,
-    ROW_GBAR,
-    ROW_GSYN,
+    ROW_MASK,
+    ROW_QUIET,
     ROW_STATS,
-    SYN_ROW0,
     step,
 )
 
@@ -66,85 +81,29 @@ _CA_LIMIT_UM = 1e6
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _rest(w: np.ndarray, b: int) -> None:
-    # Cold start of lane b: V -50 mV, Ca at rest, m = 0, h = 1, s = 0.
-    for k in range(2):
-        for c in range(3):
-            base = (k * (SYN_ROW0 + MAX_SYN_STATES) + c * N_CELL_STATES) * LANES
-            for i in range(N_CELL_STATES):
-                w[base + i * LANES + b] = 0.0
-            w[base + b] = -50.0
-            w[base + LANES + b] = CA_REST_UM
-            for j in (1, 3, 5, 7):
-                w[base + (2 + j) * LANES + b] = 1.0
-        for s in range(MAX_SYN_STATES):
-            w[(k * (SYN_ROW0 + MAX_SYN_STATES) + SYN_ROW0 + s) * LANES + b] = 0.0
-
-
-@njit(cache=True, error_model="numpy", inline="always")
-def _record(
-    k: int,
-    n_transient: int,
-    dt: float,
-    v: float,
-    run: int,
-    c: int,
-    vp1: float,
-    vp2: float,
-    above: bool,
-    spike_times: np.ndarray,
-    spike_counts: np.ndarray,
-    plateaus: np.ndarray,
-    plateau_counts: np.ndarray,
-) -> bool:
-    # Record the events of step k (time k*dt) of one cell; return whether V is
-    # above the plateau threshold afterwards.
-    t = (k - n_transient) * dt
-    if k >= n_transient + 2 and vp1 > SPIKE_THRESHOLD_MV and vp1 > vp2 and vp1 >= v:
-        # Parabola through the three samples locates the peak between steps.
-        curvature = vp2 - 2.0 * vp1 + v
-        offset = 0.5 * dt * (vp2 - v) / curvature if curvature < 0.0 else 0.0
-        n = spike_counts[run, c]
-        if n < spike_times.shape[2]:
-            spike_times[run, c, n] = t - dt + offset
-        spike_counts[run, c] = n + 1
-
-    now_above = v > PLATEAU_THRESHOLD_MV
-    if k == n_transient:
-        if now_above:
-            n = plateau_counts[run, c]
-            if n < plateaus.shape[2]:
-                plateaus[run, c, n, 0] = 0.0
-            plateau_counts[run, c] = n + 1
-        return now_above
-    if now_above != above:
-        fraction = (PLATEAU_THRESHOLD_MV - vp1) / (v - vp1)
-        t_cross = t - dt + dt * fraction
-        if now_above:
-            n = plateau_counts[run, c]
-            if n < plateaus.shape[2]:
-                plateaus[run, c, n, 0] = t_cross
-            plateau_counts[run, c] = n + 1
-        else:
-            n = plateau_counts[run, c] - 1
-            if n < plateaus.shape[2]:
-                plateaus[run, c, n, 1] = t_cross
-    return now_above
-
-
-@njit(cache=True, error_model="numpy", inline="always")
-def _statistics(w: np.ndarray, n_cells: int) -> None:
-    # Running V minimum, maximum and Ca sum of every lane (vectorised).
+def _statistics(w: np.ndarray, n_cells: int, quiet: bool) -> None:
+    # Running V minimum, maximum and Ca sum of the lanes inside their
+    # recorded window, selected by the mask row (vectorised). With `quiet`,
+    # also the V extremes since the last silence check.
     for c in range(n_cells):
         v0 = c * N_CELL_STATES * LANES
         for b in range(LANES):
             v = w[v0 + b]
+            recording = w[ROW_MASK * LANES + b]
             i = (ROW_STATS + c) * LANES + b
             low = w[i]
             high = w[i + 3 * LANES]
-            w[i] = v if v < low else low
-            w[i + 3 * LANES] = v if v > high else high
-            w[i + 6 * LANES] += w[v0 + LANES + b]
+            w[i] = v if (recording > 0.0) & (v < low) else low
+            w[i + 3 * LANES] = v if (recording > 0.0) & (v > high) else high
+            w[i + 6 * LANES] += recording * w[v0 + LANES + b]
+        if quiet:
+            for b in range(LANES):
+                v = w[v0 + b]
+                q = (ROW_QUIET + c) * LANES + b
+                low = w[q]
+                high = w[q + 3 * LANES]
+                w[q] = v if v < low else low
+                w[q + 3 * LANES] = v if v > high else high
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -214,6 +173,7 @@ def integrate(
     n_steps: int,
     n_transient: int,
     scheme: int,
+    early_stop: bool,
     spike_times: np.ndarray,
     spike_counts: np.ndarray,
     plateaus: np.ndarray,
@@ -222,8 +182,10 @@ def integrate(
     v_max: np.ndarray,
     ca_mean: np.ndarray,
     diverged: np.ndarray,
+    stopped: np.ndarray,
     trace: np.ndarray,
     trace_stride: int,
+    group_runs: int,
 ) -> None:
     """Integrate a batch from the cold start and fill the record arrays in place.
 
@@ -247,11 +209,19 @@ def integrate(
         n_steps: number of steps in total, transient included.
         n_transient: steps discarded before recording starts.
         scheme: 0 exponential Euler, 1 exponential midpoint.
+        early_stop: end runs that are silent or periodic early and extend
+            their record (:mod:`redundancy.models.stg.settle`).
         spike_times ... diverged: output arrays of a SpikeRecord, pre-filled
             with NaN (times), 0 (counts), +inf/-inf (v_min/v_max), False.
+        stopped: (n,) set to the recorded time (ms) at which a run stopped
+            early; other entries are left as they are (NaN).
         trace: (n, 2 * cells, samples) V and Ca every trace_stride steps of the
             recorded window; samples may be 0.
         trace_stride: steps between trace samples.
+        group_runs: runs per group (a multiple of LANES). Groups run in
+            parallel threads; within a group, each lane takes the group's
+            next run when its run ends. One group per thread keeps the idle
+            lanes at the end of a group, while its last runs finish, few.
     """
     n = gbar.shape[0]
     n_cells = gbar.shape[1]
@@ -259,109 +229,156 @@ def integrate(
         gbar, gsyn, table, rates, spike_counts, spike_times, plateaus,
         plateau_counts, v_min, v_max, ca_mean, diverged, trace,
     )  # fmt: skip
+    if stopped.shape[0] != n:
+        raise ValueError("STG kernel arrays have inconsistent shapes (stopped)")
     if n_cells == 3:
         check_wiring(syn_pre, syn_type, syn_state, syn_post, syn_erev)
-    n_blocks = (n + LANES - 1) // LANES
+    n_groups = (n + group_runs - 1) // group_runs
     ca_full = math.exp(-dt * ca_rate / 200.0)
     ca_half = math.exp(-0.5 * dt * ca_rate / 200.0)
-    for blk in prange(n_blocks):
-        start = blk * LANES
-        nb = min(LANES, n - start)
+    window = (n_steps - n_transient) * dt
+    n_recorded = n_steps - n_transient + 1
+    quiet_steps = max(1, int(round(QUIET_MS / dt)))
+    stride = max(1, int(round(1.0 / dt)))
+    for g in prange(n_groups):
+        last = min(n, (g + 1) * group_runs)
+        next_run = g * group_runs
         w = np.zeros(N_WORK_ROWS * LANES)
         vp1 = np.full((n_cells, LANES), -50.0)
         vp2 = np.full((n_cells, LANES), -50.0)
         above = np.zeros((n_cells, LANES), dtype=np.bool_)
-        alive = np.zeros(LANES, dtype=np.bool_)
+        lane_run = np.full(LANES, -1, dtype=np.int64)
+        lane_k = np.zeros(LANES, dtype=np.int64)
+        valley = np.full((n_cells, LANES), np.inf)
+        ring_t = np.zeros((LANES, RING))
+        ring_ca = np.zeros((LANES, RING))
+        seen = np.zeros(LANES, dtype=np.int64)
+        history = np.zeros((LANES, HISTORY if early_stop else 1))
+        lane_g0 = np.zeros(LANES, dtype=np.int64)
+        g_now = 0
+        quiet_spikes = np.zeros(LANES, dtype=np.int64)
+        quiet_ca = np.zeros((n_cells, LANES))
         scratch = np.empty(26)
+        live = 0
         for b in range(LANES):
-            _rest(w, b)
-            for c in range(3):
-                w[(ROW_STATS + c) * LANES + b] = np.inf
-                w[(ROW_STATS + 3 + c) * LANES + b] = -np.inf
-        # Lanes beyond the batch keep zero conductances and are never recorded.
-        for b in range(nb):
-            alive[b] = True
-            for c in range(n_cells):
-                for j in range(8):
-                    w[(ROW_GBAR + 8 * c + j) * LANES + b] = gbar[start + b, c, j]
-            for k in range(min(gsyn.shape[1], MAX_SYNAPSES)):
-                w[(ROW_GSYN + k) * LANES + b] = gsyn[start + b, k]
-        for k in range(1, n_steps + 1):
+            clear_lane(w, b)
+        refill = True
+        while True:
+            # Refill empty lanes with the group's next runs.
+            for b in range(LANES if refill else 0):
+                if lane_run[b] < 0 and next_run < last:
+                    load_lane(w, b, next_run, gbar, gsyn, n_cells)
+                    lane_run[b] = next_run
+                    lane_k[b] = 0
+                    lane_g0[b] = g_now
+                    # The mask marks the lanes whose next step is recorded.
+                    w[ROW_MASK * LANES + b] = 1.0 if n_transient <= 1 else 0.0
+                    seen[b] = 0
+                    for c in range(n_cells):
+                        vp1[c, b] = -50.0
+                        vp2[c, b] = -50.0
+                        valley[c, b] = np.inf
+                        above[c, b] = False
+                    next_run += 1
+                    live += 1
+            refill = False
+            if live == 0:
+                break
             # Literal cell counts let the compiler specialise each step.
             if n_cells == 3:
                 _advance(w, 3, scheme, nernst, ca_full, ca_half, table, v_low, inv_step,
-                         exact, rates, dt, scratch, nb)  # fmt: skip
+                         exact, rates, dt, scratch, LANES)  # fmt: skip
             else:
                 _advance(w, 1, scheme, nernst, ca_full, ca_half, table, v_low, inv_step,
-                         exact, rates, dt, scratch, nb)  # fmt: skip
+                         exact, rates, dt, scratch, LANES)  # fmt: skip
             if not _check(w, n_cells):
-                for b in range(nb):
+                for b in range(LANES):
+                    run = lane_run[b]
+                    ok = True
                     for c in range(n_cells):
                         v = w[c * N_CELL_STATES * LANES + b]
                         ca = w[(c * N_CELL_STATES + 1) * LANES + b]
-                        if alive[b] and not (
-                            abs(v) < _V_LIMIT_MV and ca > 0.0 and ca < _CA_LIMIT_UM
-                        ):
-                            alive[b] = False
-                            diverged[start + b] = True
-                            _rest(w, b)
-                            for j in range(ROW_GBAR, ROW_GSYN + MAX_SYNAPSES):
-                                w[j * LANES + b] = 0.0
-            if k < n_transient:
-                continue
-            _statistics(w, n_cells)
-            for b in range(nb):
-                if not alive[b]:
+                        ok &= abs(v) < _V_LIMIT_MV and ca > 0.0 and ca < _CA_LIMIT_UM
+                    if not ok:
+                        if run >= 0:
+                            diverged[run] = True
+                            lane_run[b] = -1
+                            live -= 1
+                            refill = True
+                        clear_lane(w, b)
+            _statistics(w, n_cells, early_stop)
+            g_now += 1
+            if early_stop and g_now % stride == 0:
+                sample = (g_now // stride) % HISTORY
+                for b in range(LANES):
+                    history[b, sample] = w[(ROW_STATS + 6) * LANES + b]
+            for b in range(LANES):
+                run = lane_run[b]
+                if run < 0:
                     continue
-                run = start + b
-                for c in range(n_cells):
-                    v = w[c * N_CELL_STATES * LANES + b]
-                    p1 = vp1[c, b]
-                    p2 = vp2[c, b]
-                    if (
-                        k == n_transient
-                        or (p1 > SPIKE_THRESHOLD_MV and p1 > p2 and p1 >= v)
-                        or (v > PLATEAU_THRESHOLD_MV) != above[c, b]
-                    ):
-                        above[c, b] = _record(
-                            k,
-                            n_transient,
-                            dt,
-                            v,
-                            run,
-                            c,
-                            p1,
-                            p2,
-                            above[c, b],
-                            spike_times,
-                            spike_counts,
-                            plateaus,
-                            plateau_counts,
+                k = lane_k[b] + 1
+                lane_k[b] = k
+                if k + 1 == n_transient:
+                    w[ROW_MASK * LANES + b] = 1.0
+                if k < n_transient:
+                    for c in range(n_cells):
+                        v = w[c * N_CELL_STATES * LANES + b]
+                        p1 = vp1[c, b]
+                        if p1 < vp2[c, b] and p1 <= v:
+                            valley[c, b] = p1
+                        vp2[c, b] = p1
+                        vp1[c, b] = v
+                    continue
+                spiked = detect_events(
+                    w, b, run, k, n_cells, n_transient, dt, vp1, vp2, valley, above,
+                    spike_times, spike_counts, plateaus, plateau_counts,
+                )  # fmt: skip
+                if trace_stride > 0 and (k - n_transient) % trace_stride == 0:
+                    sample = (k - n_transient) // trace_stride
+                    if sample < trace.shape[2]:
+                        for c in range(n_cells):
+                            v0 = c * N_CELL_STATES * LANES + b
+                            trace[run, 2 * c, sample] = w[v0]
+                            trace[run, 2 * c + 1, sample] = w[v0 + LANES]
+                done = k == n_steps
+                if early_stop and not done:
+                    n_spikes = spike_counts[run, 0]
+                    if spiked and n_cells == 1 and n_spikes <= spike_times.shape[2]:
+                        t_spike = spike_times[run, 0, n_spikes - 1]
+                        note_spike(ring_t, ring_ca, seen, b, t_spike, w[LANES + b])
+                        p = cycle_spikes(
+                            ring_t, ring_ca, seen[b], b, 0.5 * dt, window - t_spike
                         )
-                    vp2[c, b] = p1
-                    vp1[c, b] = v
-            if trace_stride > 0 and (k - n_transient) % trace_stride == 0:
-                sample = (k - n_transient) // trace_stride
-                if sample < trace.shape[2]:
-                    for b in range(nb):
-                        if alive[b]:
+                        if p > 0:
+                            done = stop_cycle(
+                                w, b, run, k, p, n_steps, n_transient, dt, window,
+                                ring_t, seen[b], history, stride, g_now, lane_g0[b],
+                                above, spike_times, spike_counts, plateaus,
+                                plateau_counts,
+                            )  # fmt: skip
+                    if not done and (k - n_transient) % quiet_steps == 0:
+                        if k > n_transient and is_quiet(
+                            w, b, run, n_cells, spike_counts, quiet_spikes, quiet_ca
+                        ):
                             for c in range(n_cells):
-                                v0 = c * N_CELL_STATES * LANES + b
-                                trace[start + b, 2 * c, sample] = w[v0]
-                                trace[start + b, 2 * c + 1, sample] = w[v0 + LANES]
-        window = (n_steps - n_transient) * dt
-        for b in range(nb):
-            run = start + b
-            for c in range(n_cells):
-                i = (ROW_STATS + c) * LANES + b
-                if not diverged[run]:
-                    v_min[run, c] = w[i]
-                    v_max[run, c] = w[i + 3 * LANES]
-                ca_mean[run, c] = w[i + 6 * LANES] / (n_steps - n_transient + 1)
-                if above[c, b]:
-                    last = plateau_counts[run, c] - 1
-                    if last < plateaus.shape[2]:
-                        plateaus[run, c, last, 1] = window
+                                ca = w[(c * N_CELL_STATES + 1) * LANES + b]
+                                w[(ROW_STATS + 6 + c) * LANES + b] += (n_steps - k) * ca
+                            done = True
+                        else:
+                            restart_quiet(w, b, n_cells)
+                            quiet_spikes[b] = 0
+                            for c in range(n_cells):
+                                quiet_spikes[b] += spike_counts[run, c]
+                                quiet_ca[c, b] = w[(c * N_CELL_STATES + 1) * LANES + b]
+                if done and k < n_steps:
+                    stopped[run] = (k - n_transient) * dt
+                if done:
+                    finish_lane(w, b, run, n_cells, above, window, n_recorded, plateaus,
+                                plateau_counts, v_min, v_max, ca_mean)  # fmt: skip
+                    lane_run[b] = -1
+                    live -= 1
+                    refill = True
+                    clear_lane(w, b)
 
 
 _compile_announced = False

@@ -19,12 +19,19 @@ __all__ = [
     "NETWORK_CELLS",
     "NETWORK_CELL_LABELS",
     "PLATEAU_THRESHOLD_MV",
+    "SPIKE_MIN_RISE_MV",
     "SPIKE_THRESHOLD_MV",
     "SpikeRecord",
 ]
 
 #: A spike is a local maximum of V above this voltage, in mV.
 SPIKE_THRESHOLD_MV = -10.0
+#: A spike's peak must also lie at least this far, in mV, above the last
+#: local minimum of V before it (a peak with no minimum before it since the
+#: cold start is no spike). A cell resting above the spike threshold, in
+#: depolarisation block, then has no spikes. Without this rule the round-off
+#: wiggles of its constant V would count as spikes.
+SPIKE_MIN_RISE_MV = 1.0
 #: A plateau is a stretch of time with V above this voltage, in mV.
 PLATEAU_THRESHOLD_MV = -30.0
 #: Cell names of the pyloric network, in the column order of every array.
@@ -60,6 +67,10 @@ class SpikeRecord:
             physically possible range. The other arrays of such a row are not
             meaningful.
         cell_names: names of the cells, one per column.
+        stopped_ms: (n,) time in the recorded window at which a run stopped
+            early because it was silent or periodic (its record is extended
+            to the full window, see :mod:`redundancy.models.stg.settle`);
+            NaN for a run that ran the full window. All NaN when omitted.
     """
 
     spike_times_ms: np.ndarray
@@ -73,6 +84,11 @@ class SpikeRecord:
     dt_ms: float
     diverged: np.ndarray
     cell_names: tuple[str, ...] = ()
+    stopped_ms: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.stopped_ms is None:
+            self.stopped_ms = np.full(self.spike_counts.shape[0], np.nan)
 
     @property
     def n_runs(self) -> int:
@@ -118,6 +134,7 @@ class SpikeRecord:
             dt_ms=self.dt_ms,
             diverged=self.diverged[rows],
             cell_names=self.cell_names,
+            stopped_ms=self.stopped_ms[rows],
         )
 
     def spikes(self, row: int, cell: int) -> np.ndarray:

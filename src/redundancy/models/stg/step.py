@@ -25,7 +25,10 @@ Work-array rows, with ``k`` the state copy (0 current, 1 midpoint):
 * ``ROW_SYN_G + c`` and ``ROW_SYN_GE + c``: total synaptic conductance into
   cell c and its sum weighted by the reversal potentials;
 * ``ROW_STATS + c``, ``+ 3 + c``, ``+ 6 + c``: running V minimum, V maximum
-  and Ca sum of cell c over the recorded window.
+  and Ca sum of cell c over the recorded window;
+* ``ROW_MASK``: 1.0 for lanes inside their recorded window, else 0.0;
+* ``ROW_QUIET + c``, ``+ 3 + c``: V minimum and maximum of cell c since the
+  last silence check of :mod:`redundancy.models.stg.settle`.
 
 References:
     Prinz AA, Billimoria CP, Marder E (2003). J Neurophysiol 90:3998-4015.
@@ -65,6 +68,8 @@ __all__ = [
     "NETWORK_SYNAPSE_STATE",
     "N_CELL_STATES",
     "N_WORK_ROWS",
+    "ROW_MASK",
+    "ROW_QUIET",
     "ROW_STATS",
     "step",
 ]
@@ -87,7 +92,11 @@ ROW_SYN_G = ROW_DECAY + 3 * _NK
 ROW_SYN_GE = ROW_SYN_G + 3
 #: V minimum, V maximum and Ca sum per cell (3 rows each), for the record.
 ROW_STATS = ROW_SYN_GE + 3
-N_WORK_ROWS = ROW_STATS + 9
+#: 1.0 where a lane is inside its recorded window, else 0.0.
+ROW_MASK = ROW_STATS + 9
+#: V minimum and maximum per cell since the last silence check (3 rows each).
+ROW_QUIET = ROW_MASK + 1
+N_WORK_ROWS = ROW_QUIET + 6
 
 # Calcium flux per membrane current density: uM/ms per (uA/cm^2) times tau_Ca.
 _CA_PER_DENSITY = F_CA_UM_PER_NA * AREA_CM2 * 1e3

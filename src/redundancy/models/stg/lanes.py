@@ -1,0 +1,117 @@
+"""Loading, resetting and finishing the lanes of an STG integrator block.
+
+A block of the batch integrator holds :data:`~redundancy.models.stg.step.LANES`
+runs at a time. Each lane runs its own parameter set from the cold start.
+When that run ends (at the end of its window, on divergence, or by early
+stop), the lane takes the next run of its group. The helpers here work on one lane
+``b`` of a block's work array ``w`` (row layout in
+:mod:`redundancy.models.stg.step`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from redundancy.models.stg.currents import CA_REST_UM
+from redundancy.models.stg.step import (
+    LANES,
+    MAX_SYN_STATES,
+    MAX_SYNAPSES,
+    N_CELL_STATES,
+    ROW_GBAR,
+    ROW_GSYN,
+    ROW_MASK,
+    ROW_QUIET,
+    ROW_STATS,
+    SYN_ROW0,
+)
+
+__all__ = ["clear_lane", "finish_lane", "load_lane", "rest_lane", "restart_quiet"]
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def rest_lane(w: np.ndarray, b: int) -> None:
+    """Put lane b in the cold-start state: V -50 mV, Ca at rest, m = 0, h = 1, s = 0."""
+    for k in range(2):
+        for c in range(3):
+            base = (k * (SYN_ROW0 + MAX_SYN_STATES) + c * N_CELL_STATES) * LANES
+            for i in range(N_CELL_STATES):
+                w[base + i * LANES + b] = 0.0
+            w[base + b] = -50.0
+            w[base + LANES + b] = CA_REST_UM
+            for j in (1, 3, 5, 7):
+                w[base + (2 + j) * LANES + b] = 1.0
+        for s in range(MAX_SYN_STATES):
+            w[(k * (SYN_ROW0 + MAX_SYN_STATES) + SYN_ROW0 + s) * LANES + b] = 0.0
+
+
+@njit(cache=True, error_model="numpy")
+def clear_lane(w: np.ndarray, b: int) -> None:
+    """Empty lane b: cold start, zero conductances, outside any window."""
+    rest_lane(w, b)
+    for j in range(ROW_GBAR, ROW_GSYN + MAX_SYNAPSES):
+        w[j * LANES + b] = 0.0
+    w[ROW_MASK * LANES + b] = 0.0
+
+
+@njit(cache=True, error_model="numpy")
+def load_lane(
+    w: np.ndarray,
+    b: int,
+    run: int,
+    gbar: np.ndarray,
+    gsyn: np.ndarray,
+    n_cells: int,
+) -> None:
+    """Start run ``run`` in lane b from the cold start, with empty statistics."""
+    clear_lane(w, b)
+    for c in range(3):
+        w[(ROW_STATS + c) * LANES + b] = np.inf
+        w[(ROW_STATS + 3 + c) * LANES + b] = -np.inf
+        w[(ROW_STATS + 6 + c) * LANES + b] = 0.0
+    for c in range(n_cells):
+        for j in range(8):
+            w[(ROW_GBAR + 8 * c + j) * LANES + b] = gbar[run, c, j]
+    for k in range(min(gsyn.shape[1], MAX_SYNAPSES)):
+        w[(ROW_GSYN + k) * LANES + b] = gsyn[run, k]
+
+
+@njit(cache=True, error_model="numpy")
+def restart_quiet(w: np.ndarray, b: int, n_cells: int) -> None:
+    """Start a new silence window of lane b at its current voltages."""
+    for c in range(n_cells):
+        v = w[c * N_CELL_STATES * LANES + b]
+        w[(ROW_QUIET + c) * LANES + b] = v
+        w[(ROW_QUIET + 3 + c) * LANES + b] = v
+
+
+@njit(cache=True, error_model="numpy")
+def finish_lane(
+    w: np.ndarray,
+    b: int,
+    run: int,
+    n_cells: int,
+    above: np.ndarray,
+    window: float,
+    n_recorded: int,
+    plateaus: np.ndarray,
+    plateau_counts: np.ndarray,
+    v_min: np.ndarray,
+    v_max: np.ndarray,
+    ca_mean: np.ndarray,
+) -> None:
+    """Write lane b's statistics to the record of run ``run``.
+
+    ``n_recorded`` is the number of samples in the calcium sum of a full
+    window, and a plateau still open is closed at ``window`` ms.
+    """
+    for c in range(n_cells):
+        i = (ROW_STATS + c) * LANES + b
+        v_min[run, c] = w[i]
+        v_max[run, c] = w[i + 3 * LANES]
+        ca_mean[run, c] = w[i + 6 * LANES] / n_recorded
+        if above[c, b]:
+            last = plateau_counts[run, c] - 1
+            if last < plateaus.shape[2]:
+                plateaus[run, c, last, 1] = window
