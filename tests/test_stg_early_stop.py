@@ -247,3 +247,10 @@ def test_prinz_grid_example_study() -> None:
     model = study.model.build()
     assert model.integration.early_stop is True
     assert study.sweep.design(model.space, study.seed).size == 6**8
+
+
+def test_silent_cell_without_transient_stops_after_one_quiet_window() -> None:
+    full, early = _pair(_cells(SILENT, SILENT), transient_ms=0.0)
+    np.testing.assert_allclose(early.stopped_ms, [500.0, 500.0])
+    np.testing.assert_allclose(early.ca_mean_um, full.ca_mean_um, rtol=1e-9)
+    np.testing.assert_allclose(early.v_max_mv, full.v_max_mv, atol=1e-9)

@@ -48,10 +48,14 @@ from numba import njit, prange
 from redundancy.models.stg.detect import detect_events
 from redundancy.models.stg.kernel_checks import check_shapes, check_wiring
 from redundancy.models.stg.lanes import (
+    CA_LIMIT_UM,
+    V_LIMIT_MV,
     clear_lane,
     finish_lane,
+    in_range,
     load_lane,
     restart_quiet,
+    update_statistics,
 )
 from redundancy.models.stg.settle import (
     HISTORY,
@@ -67,7 +71,6 @@ from redundancy.models.stg.step import (
     N_CELL_STATES,
     N_WORK_ROWS,
     ROW_MASK,
-    ROW_QUIET,
     ROW_STATS,
     step,
 )
@@ -75,48 +78,6 @@ from redundancy.models.stg.step import (
 __all__ = ["LANES", "N_CELL_STATES", "announce_compile", "integrate"]
 
 logger = logging.getLogger(__name__)
-
-_V_LIMIT_MV = 300.0
-_CA_LIMIT_UM = 1e6
-
-
-@njit(cache=True, error_model="numpy", inline="always")
-def _statistics(w: np.ndarray, n_cells: int, quiet: bool) -> None:
-    # Running V minimum, maximum and Ca sum of the lanes inside their
-    # recorded window, selected by the mask row (vectorised). With `quiet`,
-    # also the V extremes since the last silence check.
-    for c in range(n_cells):
-        v0 = c * N_CELL_STATES * LANES
-        for b in range(LANES):
-            v = w[v0 + b]
-            recording = w[ROW_MASK * LANES + b]
-            i = (ROW_STATS + c) * LANES + b
-            low = w[i]
-            high = w[i + 3 * LANES]
-            w[i] = v if (recording > 0.0) & (v < low) else low
-            w[i + 3 * LANES] = v if (recording > 0.0) & (v > high) else high
-            w[i + 6 * LANES] += recording * w[v0 + LANES + b]
-        if quiet:
-            for b in range(LANES):
-                v = w[v0 + b]
-                q = (ROW_QUIET + c) * LANES + b
-                low = w[q]
-                high = w[q + 3 * LANES]
-                w[q] = v if v < low else low
-                w[q + 3 * LANES] = v if v > high else high
-
-
-@njit(cache=True, error_model="numpy", inline="always")
-def _check(w: np.ndarray, n_cells: int) -> bool:
-    # Whether every lane's V and Ca are inside the physical range.
-    ok = True
-    for c in range(n_cells):
-        v0 = c * N_CELL_STATES * LANES
-        for b in range(LANES):
-            v = w[v0 + b]
-            ca = w[v0 + LANES + b]
-            ok &= (abs(v) < _V_LIMIT_MV) & (ca > 0.0) & (ca < _CA_LIMIT_UM)
-    return ok
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -274,11 +235,14 @@ def integrate(
                     # The mask marks the lanes whose next step is recorded.
                     w[ROW_MASK * LANES + b] = 1.0 if n_transient <= 1 else 0.0
                     seen[b] = 0
+                    restart_quiet(w, b, n_cells)
+                    quiet_spikes[b] = 0
                     for c in range(n_cells):
                         vp1[c, b] = -50.0
                         vp2[c, b] = -50.0
                         valley[c, b] = np.inf
                         above[c, b] = False
+                        quiet_ca[c, b] = w[(c * N_CELL_STATES + 1) * LANES + b]
                     next_run += 1
                     live += 1
             refill = False
@@ -291,14 +255,14 @@ def integrate(
             else:
                 _advance(w, 1, scheme, nernst, ca_full, ca_half, table, v_low, inv_step,
                          exact, rates, dt, scratch, LANES)  # fmt: skip
-            if not _check(w, n_cells):
+            if not in_range(w, n_cells):
                 for b in range(LANES):
                     run = lane_run[b]
                     ok = True
                     for c in range(n_cells):
                         v = w[c * N_CELL_STATES * LANES + b]
                         ca = w[(c * N_CELL_STATES + 1) * LANES + b]
-                        ok &= abs(v) < _V_LIMIT_MV and ca > 0.0 and ca < _CA_LIMIT_UM
+                        ok &= abs(v) < V_LIMIT_MV and ca > 0.0 and ca < CA_LIMIT_UM
                     if not ok:
                         if run >= 0:
                             diverged[run] = True
@@ -306,7 +270,7 @@ def integrate(
                             live -= 1
                             refill = True
                         clear_lane(w, b)
-            _statistics(w, n_cells, early_stop)
+            update_statistics(w, n_cells, early_stop)
             g_now += 1
             if early_stop and g_now % stride == 0:
                 sample = (g_now // stride) % HISTORY

@@ -1,11 +1,12 @@
-"""Loading, resetting and finishing the lanes of an STG integrator block.
+"""Lanes of an STG integrator block: loading, statistics, range check, finishing.
 
 A block of the batch integrator holds :data:`~redundancy.models.stg.step.LANES`
 runs at a time. Each lane runs its own parameter set from the cold start.
 When that run ends (at the end of its window, on divergence, or by early
-stop), the lane takes the next run of its group. The helpers here work on one lane
-``b`` of a block's work array ``w`` (row layout in
-:mod:`redundancy.models.stg.step`).
+stop), the lane takes the next run of its group. The helpers work on a
+block's work array ``w`` (row layout in :mod:`redundancy.models.stg.step`):
+most on one lane ``b``, :func:`update_statistics` and :func:`in_range` on
+all lanes at once.
 """
 
 from __future__ import annotations
@@ -27,7 +28,22 @@ from redundancy.models.stg.step import (
     SYN_ROW0,
 )
 
-__all__ = ["clear_lane", "finish_lane", "load_lane", "rest_lane", "restart_quiet"]
+__all__ = [
+    "CA_LIMIT_UM",
+    "V_LIMIT_MV",
+    "clear_lane",
+    "finish_lane",
+    "in_range",
+    "load_lane",
+    "rest_lane",
+    "restart_quiet",
+    "update_statistics",
+]
+
+#: A run whose V leaves (-V_LIMIT_MV, V_LIMIT_MV) mV, or whose calcium leaves
+#: (0, CA_LIMIT_UM) uM, has diverged.
+V_LIMIT_MV = 300.0
+CA_LIMIT_UM = 1e6
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -115,3 +131,45 @@ def finish_lane(
             last = plateau_counts[run, c] - 1
             if last < plateaus.shape[2]:
                 plateaus[run, c, last, 1] = window
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def update_statistics(w: np.ndarray, n_cells: int, quiet: bool) -> None:
+    """Update the running V minimum, maximum and Ca sum of every lane.
+
+    Only lanes inside their recorded window (mask row 1.0) count; the loops
+    run over all lanes and vectorise. With ``quiet``, also update the V
+    extremes since the last silence check.
+    """
+    for c in range(n_cells):
+        v0 = c * N_CELL_STATES * LANES
+        for b in range(LANES):
+            v = w[v0 + b]
+            recording = w[ROW_MASK * LANES + b]
+            i = (ROW_STATS + c) * LANES + b
+            low = w[i]
+            high = w[i + 3 * LANES]
+            w[i] = v if (recording > 0.0) & (v < low) else low
+            w[i + 3 * LANES] = v if (recording > 0.0) & (v > high) else high
+            w[i + 6 * LANES] += recording * w[v0 + LANES + b]
+        if quiet:
+            for b in range(LANES):
+                v = w[v0 + b]
+                q = (ROW_QUIET + c) * LANES + b
+                low = w[q]
+                high = w[q + 3 * LANES]
+                w[q] = v if v < low else low
+                w[q + 3 * LANES] = v if v > high else high
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def in_range(w: np.ndarray, n_cells: int) -> bool:
+    """Return whether every lane's V and Ca are inside the physical range."""
+    ok = True
+    for c in range(n_cells):
+        v0 = c * N_CELL_STATES * LANES
+        for b in range(LANES):
+            v = w[v0 + b]
+            ca = w[v0 + LANES + b]
+            ok &= (abs(v) < V_LIMIT_MV) & (ca > 0.0) & (ca < CA_LIMIT_UM)
+    return ok
