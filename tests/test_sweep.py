@@ -135,6 +135,37 @@ def test_dask_cluster_sweep(tmp_path: Path) -> None:
     assert_matches_direct(store, summary.run_id, expected_rows(model, SOBOL, seed=4))
 
 
+def test_dask_worker_crash_fails_only_its_chunk(tmp_path: Path, monkeypatch) -> None:
+    import dask
+    from distributed import Client, LocalCluster
+
+    monkeypatch.setenv(CRASH_ENV, "0.8")  # inherited by the worker processes
+    model = quadratic_model()
+    config = {"sampler": "grid", "levels": {"x": [0.1, 0.5, 0.85, 0.2, 0.3]}}
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        with LocalCluster(
+            n_workers=1,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster:
+            with Client(cluster) as client:
+                summary = run_sweep(
+                    model,
+                    config,
+                    tmp_path / "pop.duckdb",
+                    scheduler=client,
+                    chunk_size=1,
+                    show_progress=False,
+                )
+    table = PopulationStore(tmp_path / "pop.duckdb").table(run_id=summary.run_id)
+    # The restarted worker simulates the later chunks.
+    assert table["status"].tolist() == ["ok", "ok", "failed", "ok", "ok"]
+    assert table["reason"].iloc[2].startswith("chunk failed: KilledWorker")
+    assert [chunk[:2] for chunk in summary.failed_chunks] == [(2, 2)]
+
+
 def test_worker_crash_recorded(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv(CRASH_ENV, "0.97")  # inherited by spawned workers
     model = quadratic_model()

@@ -220,7 +220,9 @@ class DaskBackend:
     """Runs chunks on a Dask distributed cluster.
 
     Args:
-        model: the model; scattered once to every worker.
+        model: the model; sent with every chunk. It is small, and a copy held
+            only by the cluster (scattered data) would be lost for good when
+            a worker dies, failing every later chunk.
         scheduler: a scheduler address such as ``tcp://10.0.0.5:8786``,
             ``local`` to start a :class:`distributed.LocalCluster` on
             127.0.0.1 with one single-threaded worker process per core, or a
@@ -284,7 +286,6 @@ class DaskBackend:
 
         threads = sum(self.client.nthreads().values()) or 1
         window = 2 * threads
-        model_future = self.client.scatter(self.model, broadcast=True, hash=False)
         completed = as_completed()
         pending: dict[str, Task] = {}
         exhausted = False
@@ -297,7 +298,7 @@ class DaskBackend:
                     exhausted = True
                     return
                 future = self.client.submit(
-                    simulate_chunk, model_future, task.values, pure=False
+                    simulate_chunk, self.model, task.values, pure=False
                 )
                 pending[future.key] = task
                 completed.add(future)
@@ -309,7 +310,13 @@ class DaskBackend:
                 frame, seconds = future.result()
                 yield Outcome(task, frame, seconds)
             else:
-                yield Outcome(task, None, error=_describe(future.exception()))
+                error = future.exception() if future.status == "error" else None
+                reason = (
+                    _describe(error)
+                    if error is not None
+                    else f"the Dask task ended with status {future.status}"
+                )
+                yield Outcome(task, None, error=reason)
             future.release()
             fill()
 
