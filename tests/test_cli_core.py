@@ -105,6 +105,17 @@ def test_run_rejects_unknown_model_setting(tmp_path) -> None:
     _assert_clean_error(result, "model.settings: unknown setting 'dtt'", "dt_ms")
 
 
+@pytest.mark.parametrize("value", ["null", "[0.01]", "{a: 1}"])
+def test_run_rejects_non_scalar_model_setting(tmp_path, value) -> None:
+    text = STUDY.format(csv="builtin:cntnap2").replace(
+        "  name: ei_psp\n", f"  name: ei_psp\n  settings: {{dt_ms: {value}}}\n"
+    )
+    (tmp_path / "study.yaml").write_text(text)
+    result = _run("run", str(tmp_path / "study.yaml"), "--out", str(tmp_path / "o"))
+    _assert_clean_error(result, "setting 'dt_ms' must be a number, true or false")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 def test_run_rejects_missing_files(tmp_path) -> None:
     result = _run("run", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "o"))
     _assert_clean_error(result, "study file not found")

@@ -28,6 +28,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -55,7 +56,7 @@ class ModelSection(_Section):
     """The model: registry name, constructor settings, fixed values and bounds."""
 
     name: str = Field(description="Registry name, e.g. ei_psp.")
-    settings: dict[str, float | int | str | bool] = Field(
+    settings: dict[str, Any] = Field(
         default_factory=dict, description="Model constants such as dt_ms."
     )
     parameters: dict[str, float] = Field(
@@ -64,6 +65,18 @@ class ModelSection(_Section):
     bounds: dict[str, tuple[float, float]] = Field(
         default_factory=dict, description="New [lower, upper] bounds, by name."
     )
+
+    @field_validator("settings")
+    @classmethod
+    def _scalar_settings(cls, settings: dict[str, Any]) -> dict[str, Any]:
+        # One clear line per bad value; the model checks each value's range.
+        for key, value in settings.items():
+            if not isinstance(value, bool | int | float | str):
+                raise ValueError(
+                    f"setting {key!r} must be a number, true or false, or text, "
+                    f"got {value!r}"
+                )
+        return settings
 
     def build(self) -> Model:
         """Return the model with the settings, bounds and fixed values applied.

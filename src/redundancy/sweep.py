@@ -277,7 +277,11 @@ def run_sweep(
             model, design, seed=seed, study_text=study_text, study_name=study_name
         )
         run_id, resumed = store.open_run(record, append=append)
-        retried = store.delete_rows(run_id, CHUNK_FAILED) if resumed else []
+        retried = (
+            store.delete_rows(run_id, CHUNK_FAILED)
+            if resumed
+            else np.empty(0, dtype=np.int64)
+        )
         if len(retried):
             logger.info(
                 "run %d: simulating again %d parameter sets whose chunk failed "

@@ -112,7 +112,16 @@ def load_table(path: Path, run_id: int | None) -> tuple[Any, list[str] | None, A
         space = ParameterSpace(Parameter(**p) for p in record["parameters"])
         return table, readouts, space
     if suffix == ".parquet":
-        return pd.read_parquet(path), None, None
+        import duckdb
+
+        # DuckDB rather than pandas/pyarrow: a process that exits right after
+        # pyarrow's threaded read can abort ("terminate called without an
+        # active exception") on a loaded machine.
+        with duckdb.connect() as connection:
+            table = connection.execute(
+                "SELECT * FROM read_parquet(?)", [str(path)]
+            ).df()
+        return table, None, None
     if suffix == ".csv":
         return pd.read_csv(path), None, None
     raise InputError(

@@ -310,6 +310,8 @@ def integrate(
                     if spiked and n_cells == 1 and n_spikes <= spike_times.shape[2]:
                         t_spike = spike_times[run, 0, n_spikes - 1]
                         note_spike(ring_t, ring_ca, seen, b, t_spike, w[LANES + b])
+                        # Intervals of a settled cycle repeat within half a
+                        # step, the resolution of the interpolated peak times.
                         p = cycle_spikes(
                             ring_t, ring_ca, seen[b], b, 0.5 * dt, window - t_spike
                         )

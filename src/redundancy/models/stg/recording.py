@@ -11,7 +11,7 @@ discarded transient.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -84,11 +84,17 @@ class SpikeRecord:
     dt_ms: float
     diverged: np.ndarray
     cell_names: tuple[str, ...] = ()
-    stopped_ms: np.ndarray | None = None
+    stopped_ms: np.ndarray = field(default_factory=lambda: np.empty(0))
 
     def __post_init__(self) -> None:
-        if self.stopped_ms is None:
-            self.stopped_ms = np.full(self.spike_counts.shape[0], np.nan)
+        n = self.spike_counts.shape[0]
+        if self.stopped_ms.size == 0:
+            self.stopped_ms = np.full(n, np.nan)
+        elif self.stopped_ms.shape != (n,):
+            raise ValueError(
+                f"stopped_ms has shape {self.stopped_ms.shape}; it needs one "
+                f"entry per run, shape ({n},)"
+            )
 
     @property
     def n_runs(self) -> int:
