@@ -106,7 +106,7 @@ def test_run_rejects_unknown_model_setting(tmp_path) -> None:
 
 
 @pytest.mark.parametrize("value", ["null", "[0.01]", "{a: 1}"])
-def test_run_rejects_non_scalar_model_setting(tmp_path, value) -> None:
+def test_run_non_scalar_setting(tmp_path, value) -> None:
     text = STUDY.format(csv="builtin:cntnap2").replace(
         "  name: ei_psp\n", f"  name: ei_psp\n  settings: {{dt_ms: {value}}}\n"
     )

@@ -44,20 +44,20 @@ def presets_pair():
     return names + ["silent", "depolarised"], *_pair(gbar)
 
 
-def test_settings_reject_a_non_boolean_early_stop() -> None:
+def test_early_stop_rejects_non_boolean() -> None:
     with pytest.raises(InputError, match="early_stop must be true or false"):
         IntegrationSettings(early_stop="yes")
 
 
-def test_full_runs_never_report_a_stop(presets_pair) -> None:
+def test_full_runs_report_no_stop(presets_pair) -> None:
     _, full, _ = presets_pair
     assert np.isnan(full.stopped_ms).all()
 
 
-def test_silent_and_blocked_cells_stop_once_settled(presets_pair) -> None:
+def test_silent_cells_stop_once_settled(presets_pair) -> None:
     names, full, early = presets_pair
-    # The leak-only cell is at rest from the start; the blocked cell settles
-    # within a few seconds.
+    # The leak-only cell is at rest from the start, and the blocked cell
+    # settles within a few seconds.
     assert early.stopped_ms[names.index("silent")] == pytest.approx(500.0)
     assert early.stopped_ms[names.index("depolarised")] <= 5000.0
     for name in ("silent", "depolarised"):
@@ -69,14 +69,14 @@ def test_silent_and_blocked_cells_stop_once_settled(presets_pair) -> None:
         assert early.ca_mean_um[i, 0] == pytest.approx(full.ca_mean_um[i, 0], rel=1e-6)
 
 
-def test_blocked_cell_has_no_spikes_from_round_off(presets_pair) -> None:
+def test_blocked_cell_has_no_spikes(presets_pair) -> None:
     names, full, _ = presets_pair
     i = names.index("depolarised")
     assert full.v_min_mv[i, 0] > -10.0  # V rests above the spike threshold
     assert full.plateau_counts[i, 0] == 1  # one plateau over the whole window
 
 
-def test_bursting_candidates_stop_early_with_the_same_record(presets_pair) -> None:
+def test_candidates_match_full_record(presets_pair) -> None:
     names, full, early = presets_pair
     stopped = [n for i, n in enumerate(names) if np.isfinite(early.stopped_ms[i])]
     assert "abpd_1" in stopped
@@ -93,7 +93,7 @@ def test_bursting_candidates_stop_early_with_the_same_record(presets_pair) -> No
         assert early.v_max_mv[i, 0] == pytest.approx(full.v_max_mv[i, 0], abs=0.5)
 
 
-def test_grid_sample_readouts_match_full_runs() -> None:
+def test_grid_sample_matches_full_runs() -> None:
     rng = np.random.default_rng(7)
     values = rng.integers(0, 6, size=(96, 8)) * GRID_STEP
     full = get_model("stg_neuron").simulate(values)
@@ -107,11 +107,11 @@ def test_grid_sample_readouts_match_full_runs() -> None:
         same = (np.isnan(a) & np.isnan(b)) | np.isclose(a, b, rtol=0.01, atol=0.0)
         mismatched |= ~same
     mismatched |= full["activity"].to_numpy() != early["activity"].to_numpy()
-    # A few grid models switch activity late in the window; none here do.
+    # A few grid models switch activity late in the window, but none here do.
     assert mismatched.sum() <= 1
 
 
-def test_traces_always_run_the_full_window() -> None:
+def test_trace_runs_full_window() -> None:
     model = get_model("stg_neuron", early_stop=True, duration_ms=6000.0)
     trace = model.trace(presets.cell_values("abpd_1"), sample_ms=1.0)
     assert np.isfinite(trace.series["v_mv"]).all()
@@ -151,7 +151,7 @@ def test_drifting_calcium_is_not_a_cycle() -> None:
     assert cycle_spikes(ring_t, ring_ca, seen, 0, 0.0125, 9000.0) == 0
 
 
-def test_extended_cycle_repeats_spikes_and_plateaus() -> None:
+def test_extend_cycle_spikes_and_plateaus() -> None:
     # Cycle of 100 ms: spikes at 20 and 30 ms, plateau from 15 to 40 ms.
     cycles = 6
     times = (np.arange(cycles)[:, None] * 100.0 + np.array([20.0, 30.0])).ravel()
@@ -164,7 +164,7 @@ def test_extended_cycle_repeats_spikes_and_plateaus() -> None:
         plateaus[0, 0, c] = (c * 100.0 + 15.0, c * 100.0 + 40.0)
     plateau_counts = np.array([[cycles]])
     state = extend_cycle(
-        ring_t, seen, 0, 2, 0, 545.0, 1000.0, 0.025, False,
+        ring_t, seen, 0, 2, 100.0, 0, 545.0, 1000.0, 0.025, False,
         spike_times, spike_counts, plateaus, plateau_counts,
     )  # fmt: skip
     assert state == 0
@@ -186,7 +186,7 @@ def test_extend_cycle_open_plateau_at_window_end() -> None:
     plateau_counts = np.array([[8]])
     # The window ends at 1030 ms, inside the plateau from 1015 ms.
     state = extend_cycle(
-        ring_t, seen, 0, 1, 0, 725.0, 1030.0, 0.025, True,
+        ring_t, seen, 0, 1, 100.0, 0, 725.0, 1030.0, 0.025, True,
         spike_times, spike_counts, plateaus, plateau_counts,
     )  # fmt: skip
     assert state == 1
@@ -198,8 +198,8 @@ def test_extend_cycle_open_plateau_at_window_end() -> None:
 
 
 def test_calcium_ahead_partial_cycle() -> None:
-    # Calcium 1 for the first 30 steps of every 100-step cycle, 0 otherwise;
-    # the history has the running sum after every step.
+    # Calcium is 1 for the first 30 steps of every 100-step cycle, else 0.
+    # The history contains the running sum after every step.
     steps = 1000
     ca = ((np.arange(1, steps + 1) - 1) % 100 < 30).astype(float)
     running = np.cumsum(ca)
@@ -219,7 +219,7 @@ def test_calcium_ahead_before_run_start() -> None:
     assert np.isnan(ahead)
 
 
-def test_network_stops_only_when_silent() -> None:
+def test_network_stops_when_silent() -> None:
     values = presets.network_values("abpd_1", "lp_3", "py_1")
     currents = ("na", "cat", "cas", "a", "kca", "kd", "h", "leak")
     rhythmic = np.array(
@@ -231,7 +231,8 @@ def test_network_stops_only_when_silent() -> None:
     gsyn = np.array([[values[f"g_{name}"] for name in presets.SYNAPSE_NAMES]] * 2)
     full, _ = run_batch(gbar, gsyn, IntegrationSettings())
     early, _ = run_batch(gbar, gsyn, IntegrationSettings(early_stop=True))
-    # The rhythmic network runs the full window: no periodic stop for networks.
+    # The rhythmic network runs the full window, because networks have no
+    # periodic stop.
     assert np.isnan(early.stopped_ms[0])
     np.testing.assert_array_equal(early.spike_counts[0], full.spike_counts[0])
     np.testing.assert_array_equal(early.spike_times_ms[0], full.spike_times_ms[0])
@@ -249,7 +250,7 @@ def test_prinz_grid_example_study() -> None:
     assert study.sweep.design(model.space, study.seed).size == 6**8
 
 
-def test_silent_cell_without_transient_stops_after_one_quiet_window() -> None:
+def test_silent_cell_without_transient() -> None:
     full, early = _pair(_cells(SILENT, SILENT), transient_ms=0.0)
     np.testing.assert_allclose(early.stopped_ms, [500.0, 500.0])
     np.testing.assert_allclose(early.ca_mean_um, full.ca_mean_um, rtol=1e-9)

@@ -135,7 +135,7 @@ def test_dask_cluster_sweep(tmp_path: Path) -> None:
     assert_matches_direct(store, summary.run_id, expected_rows(model, SOBOL, seed=4))
 
 
-def test_dask_worker_crash_fails_only_its_chunk(tmp_path: Path, monkeypatch) -> None:
+def test_dask_worker_crash_one_chunk(tmp_path: Path, monkeypatch) -> None:
     import dask
     from distributed import Client, LocalCluster
 

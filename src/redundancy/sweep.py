@@ -226,7 +226,7 @@ def run_sweep(
     key, so a sweep killed at any moment (SIGKILL included) loses only the
     chunks in flight and never stores a row twice. Rows of a chunk that
     failed as a whole (reason starting with ``chunk failed``, e.g. after a
-    worker died) are deleted on resume and simulated again; rows of single
+    worker died) are deleted on resume and simulated again. Rows of single
     simulations that failed stay as they are.
 
     Args:

@@ -47,8 +47,8 @@ def _record(
     plateaus: np.ndarray,
     plateau_counts: np.ndarray,
 ) -> bool:
-    # Record the events of step k (time k*dt) of one cell; return whether V is
-    # above the plateau threshold afterwards. `rise` is how far the sample
+    # Record the events of step k (time k*dt) of one cell, and return whether
+    # V is above the plateau threshold afterwards. `rise` is how far the sample
     # before this one lies above the last local minimum of V.
     t = (k - n_transient) * dt
     if (

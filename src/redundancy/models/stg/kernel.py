@@ -170,8 +170,8 @@ def integrate(
         n_steps: number of steps in total, transient included.
         n_transient: steps discarded before recording starts.
         scheme: 0 exponential Euler, 1 exponential midpoint.
-        early_stop: end runs that are silent or periodic early and extend
-            their record (:mod:`redundancy.models.stg.settle`).
+        early_stop: end silent or periodic runs early and extend their
+            record to the full window (:mod:`redundancy.models.stg.settle`).
         spike_times ... diverged: output arrays of a SpikeRecord, pre-filled
             with NaN (times), 0 (counts), +inf/-inf (v_min/v_max), False.
         stopped: (n,) set to the recorded time (ms) at which a run stopped
@@ -180,9 +180,9 @@ def integrate(
             recorded window; samples may be 0.
         trace_stride: steps between trace samples.
         group_runs: runs per group (a multiple of LANES). Groups run in
-            parallel threads; within a group, each lane takes the group's
-            next run when its run ends. One group per thread keeps the idle
-            lanes at the end of a group, while its last runs finish, few.
+            parallel threads. Within a group, each lane takes the group's
+            next run when its run ends, so lanes sit idle only while a
+            group's last runs finish. Large groups keep that idle time short.
     """
     n = gbar.shape[0]
     n_cells = gbar.shape[1]
@@ -191,7 +191,10 @@ def integrate(
         plateau_counts, v_min, v_max, ca_mean, diverged, trace,
     )  # fmt: skip
     if stopped.shape[0] != n:
-        raise ValueError("STG kernel arrays have inconsistent shapes (stopped)")
+        raise ValueError(
+            "STG kernel array stopped needs one entry per run; pass a record "
+            "made by SpikeRecord.empty for the same batch"
+        )
     if n_cells == 3:
         check_wiring(syn_pre, syn_type, syn_state, syn_post, syn_erev)
     n_groups = (n + group_runs - 1) // group_runs
@@ -235,14 +238,14 @@ def integrate(
                     # The mask marks the lanes whose next step is recorded.
                     w[ROW_MASK * LANES + b] = 1.0 if n_transient <= 1 else 0.0
                     seen[b] = 0
-                    restart_quiet(w, b, n_cells)
-                    quiet_spikes[b] = 0
+                    restart_quiet(
+                        w, b, next_run, n_cells, spike_counts, quiet_spikes, quiet_ca
+                    )
                     for c in range(n_cells):
                         vp1[c, b] = -50.0
                         vp2[c, b] = -50.0
                         valley[c, b] = np.inf
                         above[c, b] = False
-                        quiet_ca[c, b] = w[(c * N_CELL_STATES + 1) * LANES + b]
                     next_run += 1
                     live += 1
             refill = False
@@ -331,11 +334,9 @@ def integrate(
                                 w[(ROW_STATS + 6 + c) * LANES + b] += (n_steps - k) * ca
                             done = True
                         else:
-                            restart_quiet(w, b, n_cells)
-                            quiet_spikes[b] = 0
-                            for c in range(n_cells):
-                                quiet_spikes[b] += spike_counts[run, c]
-                                quiet_ca[c, b] = w[(c * N_CELL_STATES + 1) * LANES + b]
+                            restart_quiet(
+                                w, b, run, n_cells, spike_counts, quiet_spikes, quiet_ca
+                            )
                 if done and k < n_steps:
                     stopped[run] = (k - n_transient) * dt
                 if done:

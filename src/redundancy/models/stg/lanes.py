@@ -94,12 +94,28 @@ def load_lane(
 
 
 @njit(cache=True, error_model="numpy")
-def restart_quiet(w: np.ndarray, b: int, n_cells: int) -> None:
-    """Start a new silence window of lane b at its current voltages."""
+def restart_quiet(
+    w: np.ndarray,
+    b: int,
+    run: int,
+    n_cells: int,
+    spike_counts: np.ndarray,
+    quiet_spikes: np.ndarray,
+    quiet_ca: np.ndarray,
+) -> None:
+    """Start a new silence window of lane b at its current state.
+
+    The window's V extremes start at the current voltages, and
+    ``quiet_spikes`` and ``quiet_ca`` record the run's spike count and each
+    cell's calcium now, for :func:`~redundancy.models.stg.settle.is_quiet`.
+    """
+    quiet_spikes[b] = 0
     for c in range(n_cells):
         v = w[c * N_CELL_STATES * LANES + b]
         w[(ROW_QUIET + c) * LANES + b] = v
         w[(ROW_QUIET + 3 + c) * LANES + b] = v
+        quiet_spikes[b] += spike_counts[run, c]
+        quiet_ca[c, b] = w[(c * N_CELL_STATES + 1) * LANES + b]
 
 
 @njit(cache=True, error_model="numpy")
@@ -137,8 +153,8 @@ def finish_lane(
 def update_statistics(w: np.ndarray, n_cells: int, quiet: bool) -> None:
     """Update the running V minimum, maximum and Ca sum of every lane.
 
-    Only lanes inside their recorded window (mask row 1.0) count; the loops
-    run over all lanes and vectorise. With ``quiet``, also update the V
+    Only lanes inside their recorded window (mask row 1.0) count. The loops
+    run over all lanes, so they vectorise. With ``quiet``, also update the V
     extremes since the last silence check.
     """
     for c in range(n_cells):

@@ -69,8 +69,8 @@ class SpikeRecord:
         cell_names: names of the cells, one per column.
         stopped_ms: (n,) time in the recorded window at which a run stopped
             early because it was silent or periodic (its record is extended
-            to the full window, see :mod:`redundancy.models.stg.settle`);
-            NaN for a run that ran the full window. All NaN when omitted.
+            to the full window, see :mod:`redundancy.models.stg.settle`).
+            NaN for a run that ran the full window, and all NaN when omitted.
     """
 
     spike_times_ms: np.ndarray

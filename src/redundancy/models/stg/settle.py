@@ -47,6 +47,10 @@ from numba import njit
 
 from redundancy.models.stg.step import LANES, N_CELL_STATES, ROW_QUIET, ROW_STATS
 
+# NOTE: Numba caches the integrator under a hash of kernel.py alone, and the
+# functions here are compiled into it. After editing this module, change
+# kernel.py or delete the cache files, or the old code keeps running.
+
 __all__ = [
     "CYCLE_CA_RTOL",
     "CYCLE_SHIFT_FRACTION",
@@ -124,7 +128,7 @@ def _cumulative(
     g: float,
 ) -> float:
     # Calcium sum of lane b at (fractional) block step g, interpolated
-    # linearly between history samples; NaN if g is not covered.
+    # linearly between history samples. NaN if the history does not cover g.
     if g >= g_now:
         return sum_now
     j = int(math.floor(g / stride))
@@ -238,6 +242,7 @@ def extend_cycle(
     seen: int,
     b: int,
     p: int,
+    period: float,
     run: int,
     t_now: float,
     window: float,
@@ -248,9 +253,10 @@ def extend_cycle(
     plateaus: np.ndarray,
     plateau_counts: np.ndarray,
 ) -> int:
-    """Repeat lane b's last cycle to the end of the window in the record.
+    """Repeat lane b's last cycle of p spikes to the end of the window.
 
-    Spikes of the last cycle are shifted by whole periods while they fall
+    Spikes of the last cycle are shifted by whole periods of ``period`` ms
+    while they fall
     before ``window - dt / 2``, the latest peak time the integrator can
     detect. Plateau crossings in the last period before ``t_now`` are
     shifted while they fall inside the window.
@@ -261,7 +267,6 @@ def extend_cycle(
         has overflowed or one period has too many crossings.
     """
     n = seen - 1
-    period = (ring_t[b, n % RING] - ring_t[b, (n - 3 * p) % RING]) / 3.0
     count = plateau_counts[run, 0]
     if not period > 0.0 or count > plateaus.shape[2]:
         return -1
@@ -379,6 +384,7 @@ def stop_cycle(
     with the record unchanged, where either is not possible.
     """
     n = seen - 1
+    # The mean of the last three cycles is the period to extend with.
     period = (ring_t[b, n % RING] - ring_t[b, (n - 3 * p) % RING]) / 3.0
     sums = (ROW_STATS + 6) * LANES + b
     ahead = calcium_ahead(
@@ -387,8 +393,8 @@ def stop_cycle(
     if not math.isfinite(ahead):
         return False
     state = extend_cycle(
-        ring_t, seen, b, p, run, (k - n_transient) * dt, window, dt, above[0, b],
-        spike_times, spike_counts, plateaus, plateau_counts,
+        ring_t, seen, b, p, period, run, (k - n_transient) * dt, window, dt,
+        above[0, b], spike_times, spike_counts, plateaus, plateau_counts,
     )  # fmt: skip
     if state < 0:
         return False
